@@ -1,0 +1,1 @@
+"""Conversation: the channel-free Assistant, replies, and the channels that carry them."""

@@ -1,0 +1,164 @@
+"""The command line: one argparse parser, each command a small function.
+
+``python run_bot.py`` runs Telegram when a token is set, else the console chat.
+Errors of the knowledge base and of settings become one clean line and exit
+code 2; nothing else is caught here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Callable, Sequence, TextIO
+
+from knowledge import SEED_DIR, KnowledgeBase, KnowledgeError, read_dir, write_dir
+
+from .settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run_bot.py", description="Dalian talent-policy assistant.")
+    parser.add_argument("--db", help="SQLite file (default: TALENTBOT_DB)")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the Telegram bot (console chat when no token is set)")
+    sub.add_parser("console", help="chat in the terminal (reads lines from standard input)")
+    ask = sub.add_parser("ask", help="answer questions: one argument, or JSON lines with --jsonl")
+    ask.add_argument("question", nargs="*", help="the question (human-readable answer)")
+    ask.add_argument("--jsonl", action="store_true", help="read {\"text\", \"session\"} lines, write JSON lines")
+    kb = sub.add_parser("kb", help="knowledge base: init, export, import")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    init = kb_sub.add_parser("init", help="create the database from the seed files (replaces content, keeps logs)")
+    init.add_argument("--seed", default=str(SEED_DIR), help="seed directory")
+    export = kb_sub.add_parser("export", help="write one file per table")
+    export.add_argument("--format", choices=("yaml", "jsonl"), default="yaml")
+    export.add_argument("dir")
+    imp = kb_sub.add_parser("import", help="validate and load a directory (all or nothing)")
+    imp.add_argument("dir")
+    train = sub.add_parser("train", help="retrain the classifier and print a cross-validated report")
+    train.add_argument("--folds", type=int, default=5)
+    train.add_argument("--tune", action="store_true", help="also suggest decision thresholds")
+    bench = sub.add_parser("bench", help="measure latency, start-up, memory and training time")
+    bench.add_argument("--rounds", type=int, default=5, help="passes over the question set")
+    bench.add_argument("--telegram", action="store_true",
+                       help="load-test the Telegram bot beside an echo bot on a loopback Bot API server")
+    bench.add_argument("--chats", type=int, default=200, help="with --telegram: simulated chats")
+    bench.add_argument("--messages", type=int, default=5, help="with --telegram: messages per chat")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = stdout or sys.stdout
+    try:
+        settings = load_settings()
+        if args.db:
+            settings = settings.with_db(args.db)
+        _configure_logging(settings)
+        command = args.command or "run"
+        handler = COMMANDS[command if command != "kb" else f"kb {args.kb_command}"]
+        return handler(args, settings, stdin or sys.stdin, out)
+    except (KnowledgeError, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=getattr(logging, settings.log_level, logging.INFO), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Bot API URLs contain the token: never log them.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    if not settings.token:
+        return cmd_console(args, settings, stdin, out)
+    from .tg.app import run_telegram  # imported here: only this command needs telegram
+
+    run_telegram(settings)
+    return 0
+
+
+def cmd_console(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    from .console import run_console
+
+    return run_console(settings, stdin, out)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    from .jsonlines import answer_lines, answer_one
+
+    if args.jsonl:
+        return answer_lines(settings, stdin, out)
+    if not args.question:
+        print("error: give a question, or use --jsonl", file=sys.stderr)
+        return 2
+    return answer_one(settings, " ".join(args.question), out)
+
+
+def cmd_kb_init(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    data = read_dir(args.seed)
+    with KnowledgeBase.open(settings.db_path) as kb:
+        kb.replace_content(data)
+    print(f"loaded {len(data.entries)} entries, {len(data.examples)} examples, {len(data.contacts)} contacts, "
+          f"{len(data.terms)} terms into {settings.db_path}", file=out)
+    return 0
+
+
+def cmd_kb_export(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    with _kb(settings) as kb:
+        paths = write_dir(kb.dataset(), args.dir, args.format)
+    print(f"wrote {len(paths)} files to {args.dir}", file=out)
+    return 0
+
+
+def cmd_kb_import(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    data = read_dir(args.dir)  # raises, naming file, row and field, before anything changes
+    with _kb(settings) as kb:
+        kb.replace_content(data)
+    print(f"imported {len(data.entries)} entries and {len(data.examples)} examples from {args.dir}", file=out)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    from .training import train_report
+
+    with _kb(settings) as kb:
+        report = train_report(kb, settings, folds=args.folds, tune=args.tune)
+    print(report, file=out)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    if args.telegram:
+        # imported here: the Telegram benchmark needs telegram, aiohttp and the test server
+        from benchmarks.telegram_bench import run_telegram_bench
+
+        telegram = run_telegram_bench(chats=args.chats, messages=args.messages)
+        print(json.dumps(telegram, ensure_ascii=False, indent=2), file=out)
+        return 0
+    from .bench import run_bench
+
+    result = run_bench(settings, rounds=args.rounds)
+    print(json.dumps(result, ensure_ascii=False, indent=2), file=out)
+    return 0
+
+
+def _kb(settings: Settings) -> KnowledgeBase:
+    """The database, created from the seed when it does not exist yet."""
+    kb = KnowledgeBase.open(settings.db_path)
+    if kb.is_empty():
+        kb.replace_content(read_dir(SEED_DIR))
+    return kb
+
+
+Command = Callable[[argparse.Namespace, Settings, TextIO, TextIO], int]
+COMMANDS: dict[str, Command] = {
+    "run": cmd_run, "console": cmd_console, "ask": cmd_ask, "kb init": cmd_kb_init, "kb export": cmd_kb_export,
+    "kb import": cmd_kb_import, "train": cmd_train, "bench": cmd_bench,
+}
+

@@ -1,0 +1,106 @@
+"""Settings: one frozen object read once from the environment and a `.env` file.
+
+This is the only module that reads ``os.environ``. Every setting is declared in
+``SETTINGS`` with its default and meaning, and a test checks that the README
+lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Mapping
+
+from dotenv import dotenv_values
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    doc: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("TELEGRAM_BOT_TOKEN", "", "Bot token from @BotFather; when empty, `run_bot.py` starts the console chat."),
+    Setting("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot",
+            "Bot API base URL (a self-hosted Bot API server, or the test server)."),
+    Setting("TALENTBOT_DB", "data/talentbot.sqlite", "Path of the SQLite knowledge base (created from the seed on first start)."),
+    Setting("TALENTBOT_STAFF_IDS", "", "Comma-separated Telegram user ids of staff."),
+    Setting("TALENTBOT_STAFF_CHAT_ID", "", "Telegram chat id of the staff group that receives hand-offs."),
+    Setting("TALENTBOT_WEBHOOK_URL", "", "Public HTTPS URL for webhook mode; long polling when empty."),
+    Setting("TALENTBOT_WEBHOOK_SECRET", "", "Secret token Telegram must send in the webhook header."),
+    Setting("TALENTBOT_WEBHOOK_LISTEN", "127.0.0.1:8443", "host:port the webhook server listens on."),
+    Setting("TALENTBOT_SEND_RATE", "30", "Overall outgoing messages per second (0 turns the overall cap off)."),
+    Setting("TALENTBOT_USER_RATE", "20", "Messages per minute one user may send before a polite pause (0: off)."),
+    Setting("TALENTBOT_ANSWER_THRESHOLD", "0.55", "Confidence at or above which the assistant answers."),
+    Setting("TALENTBOT_CLARIFY_THRESHOLD", "0.25", "Confidence at or above which it asks 'did you mean' instead of falling back."),
+    Setting("TALENTBOT_MARGIN", "0.12", "Smallest gap between the top two intents for a direct answer."),
+    Setting("TALENTBOT_CONTEXT_MINUTES", "30", "How long the previous turn is used to read a follow-up."),
+    Setting("TALENTBOT_LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING)."),
+)
+
+
+def _as_ids(raw: str) -> frozenset[int]:
+    return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, typed. Build with :func:`load_settings`."""
+
+    token: str = field(default="", repr=False)
+    api_base_url: str = "https://api.telegram.org/bot"
+    db_path: Path = Path("data/talentbot.sqlite")
+    staff_ids: frozenset[int] = frozenset()
+    staff_chat_id: int | None = None
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    webhook_listen: str = "127.0.0.1:8443"
+    send_rate: float = 30.0
+    user_rate: int = 20
+    answer_threshold: float = 0.55
+    clarify_threshold: float = 0.25
+    margin: float = 0.12
+    context_minutes: float = 30.0
+    log_level: str = "INFO"
+
+    def with_db(self, path: Path | str) -> "Settings":
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["db_path"] = Path(path)
+        return Settings(**values)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str | None = ".env") -> Settings:
+    """Read settings from ``environ`` (default: the process environment) over a `.env` file."""
+    raw: dict[str, str] = {s.env: s.default for s in SETTINGS}
+    if env_file is not None and Path(env_file).is_file():
+        raw.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    source = os.environ if environ is None else environ
+    raw.update({k: v for k, v in source.items() if k in raw})
+    chat = raw["TALENTBOT_STAFF_CHAT_ID"].strip()
+    try:
+        return Settings(
+            token=raw["TELEGRAM_BOT_TOKEN"].strip(),
+            api_base_url=raw["TELEGRAM_API_BASE_URL"].strip(),
+            db_path=Path(raw["TALENTBOT_DB"]),
+            staff_ids=_as_ids(raw["TALENTBOT_STAFF_IDS"]),
+            staff_chat_id=int(chat) if chat else None,
+            webhook_url=raw["TALENTBOT_WEBHOOK_URL"].strip(),
+            webhook_secret=raw["TALENTBOT_WEBHOOK_SECRET"].strip(),
+            webhook_listen=raw["TALENTBOT_WEBHOOK_LISTEN"].strip(),
+            send_rate=float(raw["TALENTBOT_SEND_RATE"]),
+            user_rate=int(raw["TALENTBOT_USER_RATE"]),
+            answer_threshold=float(raw["TALENTBOT_ANSWER_THRESHOLD"]),
+            clarify_threshold=float(raw["TALENTBOT_CLARIFY_THRESHOLD"]),
+            margin=float(raw["TALENTBOT_MARGIN"]),
+            context_minutes=float(raw["TALENTBOT_CONTEXT_MINUTES"]),
+            log_level=raw["TALENTBOT_LOG_LEVEL"].strip().upper(),
+        )
+    except ValueError as exc:
+        raise SettingsError(f"invalid setting: {exc}") from exc
+
+
+class SettingsError(ValueError):
+    """A setting has a value of the wrong form."""

@@ -1,0 +1,126 @@
+"""The composition root of the Telegram channel: one builder chain, the handlers
+in their groups, start-up work, the error handler, and the way to run it.
+
+Handler groups: -2 flood control, -1 staff authorisation, 0 everything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlparse
+
+from telegram import BotCommand, Update
+from telegram.error import Forbidden, RetryAfter, TimedOut
+from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes,
+                          MessageHandler, filters)
+
+from ..assistant import Assistant
+from ..settings import Settings
+from . import callbacks, guards, handlers
+from .audience import ADDRESSED, MEDIA
+from .context import Services, TalentContext
+from .desk import Desk
+from .flood import FloodGate
+from .handoff import staff_reply
+from .outbox import send_text
+from .pacing import Pacer
+from .phrases import COMMANDS, STAFF, say
+
+log = logging.getLogger(__name__)
+
+CONNECTIONS = 256      # HTTP connections for sending: many chats at once
+CONCURRENT_UPDATES = 256
+
+
+def build_application(settings: Settings, assistant: Assistant) -> Application:
+    """The Application, with the Assistant behind it; nothing is sent until it starts."""
+    for noisy in ("httpx", "httpcore"):  # Bot API URLs contain the token: never log them
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .context_types(ContextTypes(context=TalentContext))
+        .connection_pool_size(CONNECTIONS)
+        .pool_timeout(10.0)
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .rate_limiter(Pacer(settings.send_rate))
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data["services"] = Services(Desk(assistant, settings), settings, FloodGate(settings.user_rate))
+    _add_handlers(application, settings)
+    application.add_error_handler(_on_error)
+    return application
+
+
+def _add_handlers(application: Application, settings: Settings) -> None:
+    staff_chat = filters.Chat(settings.staff_chat_id) if settings.staff_chat_id is not None else None
+    talk = ADDRESSED & ~staff_chat if staff_chat is not None else ADDRESSED
+    application.add_handler(MessageHandler(talk, guards.flood), group=-2)
+    application.add_handler(CallbackQueryHandler(guards.staff_only, pattern=r"^v1\|s\|"), group=-1)
+    if staff_chat is not None:
+        application.add_handler(MessageHandler(staff_chat & filters.REPLY, guards.staff_only), group=-1)
+        application.add_handler(MessageHandler(staff_chat & filters.REPLY & ~filters.COMMAND, staff_reply))
+    for name, callback in (("start", handlers.start), ("help", handlers.help_command), ("topics", handlers.topics),
+                           ("lang", handlers.language), ("human", handlers.human), ("forget", handlers.forget)):
+        application.add_handler(CommandHandler(name, callback, filters=talk))
+    application.add_handler(MessageHandler(talk & filters.TEXT & ~filters.COMMAND, handlers.text))
+    application.add_handler(MessageHandler(talk & MEDIA, handlers.media))
+    application.add_handler(CallbackQueryHandler(callbacks.press))
+
+
+async def _post_init(application: Application) -> None:
+    """Start-up work: the command menu in Chinese and English, and a warm segmenter."""
+    bot = application.bot
+    await bot.set_my_commands([BotCommand(*c) for c in COMMANDS["en"]])
+    await bot.set_my_commands([BotCommand(*c) for c in COMMANDS["zh"]], language_code="zh")
+    services: Services = application.bot_data["services"]
+    await asyncio.to_thread(services.desk.assistant.understanding.warm)
+    if services.settings.staff_chat_id is not None and not services.settings.staff_ids:
+        log.warning("TALENTBOT_STAFF_CHAT_ID is set but TALENTBOT_STAFF_IDS is empty: no one can answer hand-offs")
+    log.info("bot @%s ready", bot.username)
+
+
+async def _on_error(update: object, context: TalentContext) -> None:
+    """Log, tell the person once, tell staff the kind of error; keep running."""
+    error = context.error
+    if isinstance(error, (Forbidden, RetryAfter, TimedOut)):
+        log.warning("Bot API: %s", type(error).__name__)  # blocked by the user / still limited / slow network
+        return
+    log.error("error while handling an update", exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        staff_chat = context.services.settings.staff_chat_id
+        try:
+            if update.effective_chat.id != staff_chat:
+                await send_text(context.bot, update.effective_chat.id, say("error", _lang(update)))
+            if staff_chat is not None:
+                await send_text(context.bot, staff_chat, STAFF["error"].format(kind=type(error).__name__))
+        except Exception:  # noqa: BLE001 - the error handler must never raise
+            log.warning("could not report the error", exc_info=True)
+
+
+def _lang(update: Update) -> str:
+    user = update.effective_user
+    code = user.language_code if user else None
+    return "en" if code and not code.lower().startswith("zh") else "zh"
+
+
+def run_telegram(settings: Settings) -> None:
+    """Run the bot until interrupted: long polling, or a webhook when one is configured."""
+    assistant = Assistant.open(settings)
+    application = build_application(settings, assistant)
+    try:
+        if settings.webhook_url:
+            host, _, port = settings.webhook_listen.rpartition(":")
+            if not settings.webhook_secret:
+                log.warning("webhook without TALENTBOT_WEBHOOK_SECRET: requests are not verified")
+            application.run_webhook(listen=host or "127.0.0.1", port=int(port),
+                                    url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+                                    webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
+                                    allowed_updates=Update.ALL_TYPES)
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        assistant.close()

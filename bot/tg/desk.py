@@ -1,0 +1,147 @@
+"""The Telegram channel's service desk: the Assistant and the hand-off records, channel-free.
+
+Handlers call these blocking methods through ``asyncio.to_thread``: each one
+may read or write SQLite. Nothing here imports ``telegram``; a ``Who`` names the
+person and chat an update came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from knowledge.errors import NotFound
+from knowledge.store import Handoff
+
+from ..assistant import MENU, Assistant
+from ..reply import ASK, Button, Reply
+from ..settings import Settings
+
+CHANNEL = "telegram"
+CONTEXT_TURNS = 5
+DEEP_LINKS = {  # /start <topic> → intent (also any intent id itself)
+    "housing": "housing_purchase", "rent": "rental_housing", "allowance": "settlement_allowance",
+    "recognition": "talent_recognition", "hukou": "hukou_registration", "foreign": "foreign_talent",
+    "policy": "policy_overview", "startup": "startup_support", "school": "children_education",
+    "medical": "medical_care", "loan": "provident_fund_loan", "catalogue": "shortage_catalogue",
+}
+
+
+@dataclass(frozen=True)
+class Who:
+    """Where an update came from. Groups keep one session per member."""
+
+    chat_id: int
+    user_id: int
+    private: bool = True
+
+    @property
+    def session(self) -> str:
+        return str(self.chat_id) if self.private else f"{self.chat_id}:{self.user_id}"
+
+    @property
+    def user(self) -> str:
+        return str(self.user_id)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A hand-off just opened: what staff should see."""
+
+    id: int
+    lang: str
+    question: str
+    context: tuple[str, ...]
+
+
+class Desk:
+    def __init__(self, assistant: Assistant, settings: Settings):
+        self.assistant = assistant
+        self.settings = settings
+        self.kb = assistant.kb
+
+    # ---- the Assistant, for one Telegram user
+
+    def handle(self, text: str, who: Who) -> Reply:
+        return self.assistant.handle(text, who.session, who.user, CHANNEL)
+
+    def choose(self, intent: str, topic: str | None, who: Who, hint: str | None = None) -> Reply:
+        """A button or command with no text to read the language from: ``hint`` (the Telegram
+        client's language) is used for a person the assistant has not talked with yet."""
+        if hint:
+            self._hint_language(who, hint)
+        return self.assistant.choose(intent, who.session, who.user, CHANNEL, topic=topic or None)
+
+    def feedback(self, query_id: int, helpful: bool, who: Who) -> str | None:
+        """Record 👍/👎 on the user's own query; None when the query is not theirs (a forged button)."""
+        try:
+            row = self.kb.query_row(query_id)
+        except NotFound:
+            return None
+        if row.get("user") != self._user_key(who):
+            return None
+        return self.assistant.feedback(query_id, who.user, helpful, CHANNEL)
+
+    def language(self, who: Who, fallback: str) -> str:
+        """The language the user chose with /lang, else ``fallback`` (from Telegram's language_code)."""
+        state = self.kb.load_session(self.kb.pseudonym(CHANNEL, f"session:{who.session}"))
+        return str(state.get("lang") or fallback)
+
+    def _hint_language(self, who: Who, lang: str) -> None:
+        key = self.kb.pseudonym(CHANNEL, f"session:{who.session}")
+        state = self.kb.load_session(key)
+        if not state.get("lang") and not state.get("last_lang"):
+            self.kb.save_session(key, {**state, "last_lang": lang})
+
+    def set_language(self, who: Who, lang: str) -> None:
+        self.assistant.set_language(who.session, lang, CHANNEL)
+
+    def forget(self, who: Who) -> int:
+        removed = self.assistant.forget(who.user, who.session, CHANNEL)
+        return removed + self.kb.forget_handoffs(self._user_key(who))
+
+    def menu(self, lang: str) -> tuple[Button, ...]:
+        return tuple(Button(self.assistant.composer.label(i, lang), ASK, i) for i in MENU)
+
+    def known(self, intent: str) -> bool:
+        return intent in self.assistant.composer.intents
+
+    def deep_link(self, arg: str) -> str | None:
+        intent = DEEP_LINKS.get(arg.lower(), arg.lower())
+        return intent if self.known(intent) else None
+
+    # ---- hand-offs
+
+    def open_handoff(self, who: Who, lang: str) -> Ticket:
+        """Record a hand-off of the user's latest question, with their recent questions as context."""
+        staff_chat = self.settings.staff_chat_id
+        if staff_chat is None:
+            raise NotFound("no staff chat configured")
+        recent = self.kb.recent_questions(self._user_key(who), CONTEXT_TURNS)
+        asked = [q for q in recent if q["outcome"] != "handoff" and not str(q["text"]).startswith("[")]
+        latest = asked[-1] if asked else (recent[-1] if recent else None)
+        question = str(latest["text"]) if latest else ""
+        query_id = int(latest["id"]) if latest else None
+        handoff_id = self.kb.open_handoff(staff_chat, who.chat_id, self._user_key(who), lang, question, query_id)
+        context = tuple(f"{q['ts'][11:16]} {q['text']} → {q['intent']} ({q['outcome']})" for q in recent)
+        return Ticket(handoff_id, lang, question, context)
+
+    def attach(self, handoff_id: int, staff_message_id: int) -> None:
+        self.kb.attach_handoff_message(handoff_id, staff_message_id)
+
+    def handoff_for(self, staff_message_id: int) -> Handoff | None:
+        if self.settings.staff_chat_id is None:
+            return None
+        return self.kb.handoff_by_message(self.settings.staff_chat_id, staff_message_id)
+
+    def record_reply(self, handoff_id: int, text: str, staff_id: int) -> None:
+        self.kb.record_handoff_reply(handoff_id, text, f"{CHANNEL}:{staff_id}")
+
+    def propose(self, handoff_id: int, staff_id: int) -> int | None:
+        """Queue the hand-off as a proposed answer; None when staff have not replied yet."""
+        try:
+            return self.kb.propose_from_handoff(handoff_id, f"{CHANNEL}:{staff_id}")
+        except NotFound:
+            return None
+
+    def _user_key(self, who: Who) -> str:
+        return self.kb.pseudonym(CHANNEL, who.user)

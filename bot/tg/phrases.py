@@ -1,0 +1,100 @@
+"""The words the Telegram channel says around the Assistant's answers (zh / en).
+
+Answers come from the knowledge base; this module holds only the channel's own
+prompts and notices. No office hours are promised here: staff reply in the chat.
+"""
+
+from __future__ import annotations
+
+PHRASES: dict[str, dict[str, str]] = {
+    "welcome": {
+        "zh": "您好！我是大连人才政策助手。\n我可以解答大连“5+22”人才政策、紧缺人才目录、“一事一议”、"
+              "安家费与生活补贴、购房和租房补贴、人才公积金贷款、子女入学、医疗保障、落户、创业与科研支持、"
+              "外籍人才、如何申请以及联系哪个部门等问题。每个答案都注明来源。\n请直接输入问题，或点选下面的主题：",
+        "en": "Hello! I am the Dalian talent-policy assistant.\nI answer questions about Dalian's \"5+22\" "
+              "talent policy, the shortage-talent catalogue, \"one case, one discussion\" support, settlement "
+              "allowances, housing and rent subsidies, provident-fund loans, schooling, medical care, household "
+              "registration, startup and research support, foreign talent, how to apply and whom to call. "
+              "Every answer names its source.\nType your question, or pick a topic below:",
+    },
+    "help": {
+        "zh": "直接输入您的问题即可，例如“博士买房有补贴吗”“硕士租房补贴多少”。\n"
+              "/topics 主题菜单\n/lang 切换语言\n/human 联系工作人员\n/forget 删除我的记录\n"
+              "每个答案下方可点 👍 / 👎 反馈。",
+        "en": "Just type your question, e.g. \"PhD housing subsidy?\" or \"rent subsidy for a master's graduate\".\n"
+              "/topics the topic menu\n/lang change language\n/human talk to a person\n"
+              "/forget delete my records\nTap 👍 / 👎 under an answer to tell us whether it helped.",
+    },
+    "topics": {"zh": "请选择一个主题：", "en": "Pick a topic:"},
+    "lang_prompt": {"zh": "请选择语言 / Choose a language:", "en": "Choose a language / 请选择语言:"},
+    "lang_set": {"zh": "好的，之后我会用中文回答。", "en": "OK, I will answer in English from now on."},
+    "handoff_sent": {
+        "zh": "已通知工作人员，他们会在这个对话里回复您。您也可以继续向我提问。",
+        "en": "Our staff have been notified and will reply to you here in this chat. "
+              "You can keep asking me questions meanwhile.",
+    },
+    "handoff_unavailable": {
+        "zh": "暂时无法转接工作人员，请使用上面的联系方式。",
+        "en": "I cannot reach our staff from here right now; please use the contact details above.",
+    },
+    "staff_reply": {"zh": "工作人员回复：", "en": "Reply from our staff:"},
+    "forget_confirm": {
+        "zh": "确定要删除本服务存储的您的全部记录（提问、反馈、对话状态、转人工记录）吗？此操作无法撤销。",
+        "en": "Delete every record this service keeps about you (questions, feedback, conversation state, "
+              "hand-offs)? This cannot be undone.",
+    },
+    "forget_yes": {"zh": "确认删除", "en": "Yes, delete"},
+    "forget_no": {"zh": "取消", "en": "Cancel"},
+    "forget_cancelled": {"zh": "已取消，什么都没有删除。", "en": "Cancelled; nothing was deleted."},
+    "media": {
+        "zh": "抱歉，我只能阅读文字。请用文字输入您的问题，例如“博士买房有补贴吗”。",
+        "en": "Sorry, I can only read text. Please type your question, e.g. \"PhD housing subsidy?\"",
+    },
+    "flood": {
+        "zh": "您发送得太快了，请稍等一分钟再继续提问。",
+        "en": "You are sending messages very quickly; please wait a minute before asking again.",
+    },
+    "stale": {
+        "zh": "这个按钮已失效，请重新输入您的问题或发送 /topics。",
+        "en": "This button is no longer valid; please ask again or send /topics.",
+    },
+    "staff_only": {"zh": "仅限工作人员操作。", "en": "Only staff can do this."},
+    "error": {
+        "zh": "抱歉，处理您的消息时出了问题。请稍后再试，或发送 /human 联系工作人员。",
+        "en": "Sorry, something went wrong with your message. Please try again later, or send /human.",
+    },
+    "human_button": {"zh": "转人工", "en": "Talk to a person"},
+}
+
+STAFF: dict[str, str] = {
+    "handoff": "🙋 Hand-off #{id} · {lang} · from {name}",
+    "handoff_body": "Question: {question}\n\nRecent questions:\n{context}\n\n"
+                    "Reply to this message to answer the user; the bot delivers your reply.",
+    "no_context": "(none)",
+    "delivered": "✅ Delivered to the user (hand-off #{id}).",
+    "not_delivered": "⚠️ Could not deliver to the user (hand-off #{id}): {reason}",
+    "unknown": "This message is not a hand-off; reply to a hand-off message to answer a user.",
+    "propose": "📚 Propose as KB answer",
+    "proposed": "📚 Proposed for review (#{review}).",
+    "no_reply_yet": "Reply to the hand-off first; the reply becomes the proposed answer.",
+    "error": "⚠️ Error while handling an update: {kind}",
+}
+
+COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "zh": (("start", "开始 / 主题菜单"), ("help", "使用帮助"), ("topics", "主题菜单"), ("lang", "切换语言"),
+           ("human", "联系工作人员"), ("forget", "删除我的记录")),
+    "en": (("start", "Start / topic menu"), ("help", "How to use this bot"), ("topics", "Topic menu"),
+           ("lang", "Change language"), ("human", "Talk to a person"), ("forget", "Delete my records")),
+}
+
+
+def say(key: str, lang: str) -> str:
+    entry = PHRASES[key]
+    return entry.get(lang) or entry["zh"]
+
+
+def lang_of_code(language_code: str | None) -> str:
+    """Telegram's language_code to the assistant's language (Chinese unless the client says otherwise)."""
+    if not language_code:
+        return "zh"
+    return "zh" if language_code.lower().startswith("zh") else "en"

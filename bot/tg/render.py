@@ -1,0 +1,111 @@
+"""Rendering for Telegram: Replies to HTML messages and inline keyboards.
+
+The one place that makes markup. Every field (answer, sources, contact, labels,
+whatever the user or staff typed) passes through ``html.escape``. Messages longer
+than Telegram's 4,096 characters are split between blocks or lines, never inside
+a tag or an entity.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Iterable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from ..reply import ASK, FEEDBACK, HUMAN, MAX_REPLY, Button, Reply
+from . import buttons
+
+SEP = "\n\n"
+
+
+def reply_html(reply: Reply) -> list[str]:
+    """The Reply as one or more HTML messages, each at most MAX_REPLY characters."""
+    blocks: list[tuple[str, str, str]] = []
+    if reply.notice:
+        blocks.append(("<i>", reply.notice, "</i>"))
+    blocks.append(("", reply.text, ""))
+    if reply.sources:
+        blocks.append(("📄 ", "\n".join(reply.sources), ""))
+    if reply.contact:
+        blocks.append(("☎️ ", "\n".join(reply.contact), ""))
+    return pack(blocks)
+
+
+def text_html(text: str, heading: str = "") -> list[str]:
+    """Plain text (from staff, or a channel phrase) as HTML messages, with an optional bold heading."""
+    blocks = [("<b>", heading, "</b>")] if heading else []
+    return pack(blocks + [("", text, "")])
+
+
+def pack(blocks: Iterable[tuple[str, str, str]], limit: int = MAX_REPLY) -> list[str]:
+    """Escape each block's text, wrap it, and pack the blocks into messages of at most ``limit``."""
+    pieces: list[str] = []
+    for opening, raw, closing in blocks:
+        if not raw.strip():
+            continue
+        budget = limit - size(opening + closing)
+        pieces += [opening + html.escape(part) + closing for part in split_raw(raw, budget)]
+    messages: list[str] = []
+    for piece in pieces:
+        if messages and size(messages[-1] + SEP + piece) <= limit:
+            messages[-1] += SEP + piece
+        else:
+            messages.append(piece)
+    return messages or [html.escape("…")]
+
+
+def split_raw(raw: str, budget: int) -> list[str]:
+    """Cut raw text so that each part, escaped, fits ``budget``; prefer line, then word, breaks."""
+    parts: list[str] = []
+    rest = raw.strip()
+    while rest and size(html.escape(rest)) > budget:
+        cut = _longest_prefix(rest, budget)
+        window = rest[:cut]
+        for breaker in ("\n", " ", "。", "，"):
+            at = window.rfind(breaker)
+            if at > cut // 2:
+                cut = at + 1
+                break
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def _longest_prefix(text: str, budget: int) -> int:
+    low, high = 1, len(text)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if size(html.escape(text[:mid])) <= budget:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def size(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units), a safe upper bound for the parsed text."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def keyboard(items: Iterable[Button]) -> InlineKeyboardMarkup | None:
+    """Inline keyboard: choices two a row, 👍/👎 together, a person on its own row."""
+    rows: list[list[InlineKeyboardButton]] = []
+    choices: list[InlineKeyboardButton] = []
+    votes: list[InlineKeyboardButton] = []
+    people: list[InlineKeyboardButton] = []
+    for item in items:
+        made = InlineKeyboardButton(item.label, callback_data=buttons.encode(item.action, item.value))
+        {ASK: choices, FEEDBACK: votes, HUMAN: people}.get(item.action, choices).append(made)
+    rows += [choices[i:i + 2] for i in range(0, len(choices), 2)]
+    rows += [votes] if votes else []
+    rows += [[p] for p in people]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def choices(pairs: Iterable[tuple[str, str, str]]) -> InlineKeyboardMarkup:
+    """A keyboard of (label, action, value) buttons, one row."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=buttons.encode(action, value))
+                                  for label, action, value in pairs]])

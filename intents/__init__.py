@@ -1,0 +1,1 @@
+"""Understanding: normalisation, segmentation, entities, intent classification, the decision."""

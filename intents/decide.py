@@ -1,0 +1,48 @@
+"""The decision: answer, ask "did you mean", or fall back, from the ranked intents.
+
+Its own step, with named thresholds (settings), so that it can be tuned by
+cross-validation (``run_bot.py train --tune``) and so that every decision can
+log the numbers it was made on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from .classifier import Prediction
+
+OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float = 0.55
+    clarify: float = 0.25
+    margin: float = 0.12
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # "answer" | "clarify" | "fallback"
+    intent: str
+    confidence: float
+    reason: str
+    candidates: tuple[Prediction, ...]
+
+
+def decide(ranking: Sequence[Prediction], limits: Thresholds, clarify_options: int = 3) -> Decision:
+    """Answer when confident and clear; clarify when middling or too close; else fall back."""
+    top = ranking[0]
+    second = ranking[1].confidence if len(ranking) > 1 else 0.0
+    in_scope = [p for p in ranking if p.intent != OUT_OF_SCOPE]
+    shown = tuple(in_scope[:clarify_options])
+    if top.intent == OUT_OF_SCOPE and top.confidence >= limits.clarify:
+        return Decision("fallback", top.intent, top.confidence, "out of scope", tuple(ranking[:clarify_options]))
+    if top.confidence >= limits.answer and top.confidence - second >= limits.margin:
+        return Decision("answer", top.intent, top.confidence, "confident", tuple(ranking[:clarify_options]))
+    if top.confidence >= limits.clarify:
+        why = "top two too close" if top.confidence >= limits.answer else "middling confidence"
+        options = tuple(p for p in shown if p.confidence >= limits.clarify / 2) or shown[:1]
+        return Decision("clarify", top.intent, top.confidence, why, options)
+    return Decision("fallback", top.intent, top.confidence, "low confidence", tuple(ranking[:clarify_options]))

@@ -1,0 +1,125 @@
+"""The database schema as named, ordered migrations.
+
+Each migration runs once, inside a transaction, and is recorded in the
+``migrations`` table; ``meta.schema_version`` is the number applied. A new
+schema change is a new function appended to ``MIGRATIONS``, never an edit of an
+old one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["intents"].create({"id": str, "kind": str, "label_zh": str, "label_en": str}, pk="id")
+    db["entries"].create(
+        {
+            "id": str, "intent": str, "title_zh": str, "title_en": str, "questions": str,
+            "answer_zh": str, "answer_en": str, "conditions": str, "sources": str,
+            "contact": str, "followups": str, "effective": str, "reviewed": str,
+            "status": str, "updated_at": str,
+        },
+        pk="id",
+        not_null={"intent", "answer_zh", "answer_en", "status"},
+    )
+    db["entries"].create_index(["intent", "status"])
+    db["contacts"].create(
+        {
+            "id": str, "name_zh": str, "name_en": str, "topics": str, "phone": str,
+            "address_zh": str, "address_en": str, "hours_zh": str, "hours_en": str,
+            "url": str, "note_zh": str, "note_en": str, "fact": str,
+        },
+        pk="id",
+    )
+    db["catalogue"].create(
+        {"id": int, "occupation": str, "industry": str, "level": str, "notes": str, "source": str},
+        pk="id",
+    )
+    db["examples"].create(
+        {"id": int, "text": str, "intent": str, "origin": str, "created_at": str},
+        pk="id",
+        not_null={"text", "intent"},
+    )
+    db["examples"].create_index(["text", "intent"], unique=True)
+    db["terms"].create({"term": str, "kind": str, "canonical": str}, pk="term")
+    db["queries"].create(
+        {
+            "id": int, "ts": str, "user": str, "session": str, "channel": str, "text": str,
+            "lang": str, "intent": str, "confidence": float, "outcome": str, "entry_id": str,
+            "latency_ms": float, "candidates": str,
+        },
+        pk="id",
+    )
+    db["queries"].create_index(["ts"])
+    db["unanswered"].create(
+        {
+            "id": int, "query_id": int, "ts": str, "user": str, "text": str, "reason": str,
+            "candidates": str, "status": str, "resolution": str, "resolved_by": str,
+            "resolved_at": str,
+        },
+        pk="id",
+    )
+    db["unanswered"].create_index(["status"])
+    db["feedback"].create({"id": int, "query_id": int, "ts": str, "user": str, "helpful": int}, pk="id")
+    db["sessions"].create({"id": str, "state": str, "updated_at": str}, pk="id")
+    db["models"].create(
+        {"id": int, "created_at": str, "examples_hash": str, "versions": str, "report": str, "blob": bytes},
+        pk="id",
+    )
+
+
+def _m002_telegram(db: sqlite_utils.Database) -> None:
+    """Hand-offs to staff: which staff-chat message belongs to which user chat (survives restarts)."""
+    db["handoffs"].create(
+        {
+            "id": int, "staff_chat_id": int, "staff_message_id": int, "user_chat_id": int, "user": str,
+            "query_id": int, "lang": str, "question": str, "status": str, "reply": str, "replied_by": str,
+            "created_at": str, "replied_at": str, "review_id": int,
+        },
+        pk="id",
+        not_null={"staff_chat_id", "user_chat_id", "status"},
+    )
+    db["handoffs"].create_index(["staff_chat_id", "staff_message_id"], unique=True)
+    db["handoffs"].create_index(["user"])
+
+
+MIGRATIONS: tuple[tuple[str, Migration], ...] = (
+    ("001_initial", _m001_initial),
+    ("002_telegram", _m002_telegram),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def applied(db: sqlite_utils.Database) -> list[str]:
+    if "migrations" not in db.table_names():
+        return []
+    return [row["name"] for row in db.query("select name from migrations order by id")]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet applied, in order; return their names."""
+    if "migrations" not in db.table_names():
+        db["migrations"].create({"id": int, "name": str, "applied_at": str}, pk="id")
+    done = set(applied(db))
+    ran: list[str] = []
+    for number, (name, step) in enumerate(MIGRATIONS, start=1):
+        if name in done:
+            continue
+        with db.atomic():
+            step(db)
+            db["migrations"].insert({"id": number, "name": name, "applied_at": _now()})
+            db["meta"].upsert({"key": "schema_version", "value": str(number)}, pk="key")
+        ran.append(name)
+    return ran
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

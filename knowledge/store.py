@@ -1,0 +1,402 @@
+"""The SQLite knowledge base: content (entries, contacts, examples, terms) and logs.
+
+A library of plain verbs over one SQLite file (or ``:memory:`` for tests) that
+returns dataclasses. Every multi-row write is atomic. One lock serialises use of
+the connection, so the Telegram process may call it from worker threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlite_utils
+
+from .errors import NotFound
+from .models import Contact, Entry, Example, Intent, QueryRecord, Review, Source, Term, Text
+from .schema import migrate
+from .seedfiles import Dataset
+
+CONTENT_TABLES = ("intents", "contacts", "entries", "terms", "catalogue", "examples")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class KnowledgeBase:
+    """Open with :meth:`open`; close with :meth:`close` (or use as a context manager)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.db = sqlite_utils.Database(conn)
+        self.lock = threading.RLock()
+        migrate(self.db)
+
+    @classmethod
+    def open(cls, path: Path | str) -> "KnowledgeBase":
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+        kb = cls(conn)
+        if str(path) != ":memory:":
+            kb.db.execute("PRAGMA journal_mode=WAL")
+            kb.db.execute("PRAGMA synchronous=NORMAL")
+        return kb
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.conn.close()
+
+    def __enter__(self) -> "KnowledgeBase":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ content
+
+    def is_empty(self) -> bool:
+        with self.lock:
+            return self.db["entries"].count == 0 and self.db["examples"].count == 0
+
+    def replace_content(self, data: Dataset) -> None:
+        """Replace all content tables with ``data`` in one transaction (logs are kept)."""
+        with self.lock, self.db.atomic():
+            for table in CONTENT_TABLES:
+                self.db.execute(f"DELETE FROM [{table}]")
+            self._insert_content(data)
+
+    def _insert_content(self, data: Dataset) -> None:
+        stamp = now_iso()
+        self.db["intents"].insert_all(
+            {"id": i.id, "kind": i.kind, "label_zh": i.label.zh, "label_en": i.label.en} for i in data.intents)
+        self.db["contacts"].insert_all(_contact_row(c) for c in data.contacts)
+        self.db["entries"].insert_all(_entry_row(e, stamp) for e in data.entries)
+        self.db["terms"].insert_all({"term": t.term, "kind": t.kind, "canonical": t.canonical} for t in data.terms)
+        self.db["catalogue"].insert_all(dict(c) for c in data.catalogue)
+        self.db["examples"].insert_all(
+            {"text": e.text, "intent": e.intent, "origin": e.origin, "created_at": stamp} for e in data.examples)
+
+    def dataset(self) -> Dataset:
+        return Dataset(intents=self.intents(), contacts=self.contacts(), entries=self.entries(active_only=False),
+                       terms=self.terms(), catalogue=self.catalogue(), examples=self.examples())
+
+    def intents(self) -> list[Intent]:
+        with self.lock:
+            rows = list(self.db.query("select * from intents order by rowid"))
+        return [Intent(r["id"], r["kind"], Text(r["label_zh"] or "", r["label_en"] or "")) for r in rows]
+
+    def entries(self, intent: str | None = None, active_only: bool = True) -> list[Entry]:
+        sql, params = "select * from entries where 1=1", []
+        if intent is not None:
+            sql += " and intent = ?"
+            params.append(intent)
+        if active_only:
+            sql += " and status = 'active'"
+        with self.lock:
+            rows = list(self.db.query(sql + " order by rowid", params))
+        return [_entry(r) for r in rows]
+
+    def entry(self, entry_id: str) -> Entry:
+        with self.lock:
+            rows = list(self.db.query("select * from entries where id = ?", [entry_id]))
+        if not rows:
+            raise NotFound(f"no entry '{entry_id}'")
+        return _entry(rows[0])
+
+    def contacts(self) -> list[Contact]:
+        with self.lock:
+            rows = list(self.db.query("select * from contacts order by rowid"))
+        return [_contact(r) for r in rows]
+
+    def terms(self) -> list[Term]:
+        with self.lock:
+            rows = list(self.db.query("select * from terms order by rowid"))
+        return [Term(r["term"], r["kind"], r["canonical"]) for r in rows]
+
+    def catalogue(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [{k: v for k, v in r.items() if k != "id"} for r in self.db.query("select * from catalogue")]
+
+    def examples(self) -> list[Example]:
+        with self.lock:
+            rows = list(self.db.query("select text, intent, origin from examples order by id"))
+        return [Example(r["text"], r["intent"], r["origin"] or "seed") for r in rows]
+
+    def add_example(self, text: str, intent: str, origin: str = "review") -> bool:
+        """Add one training phrase; False when it is already there."""
+        with self.lock, self.db.atomic():
+            exists = list(self.db.query("select 1 from examples where text = ? and intent = ?", [text, intent]))
+            if exists:
+                return False
+            self.db["examples"].insert({"text": text, "intent": intent, "origin": origin, "created_at": now_iso()})
+            return True
+
+    # ------------------------------------------------------------ logs
+
+    def pseudonym(self, channel: str, raw_id: object) -> str:
+        """A stable pseudonymous id: HMAC of the raw id with a per-database secret."""
+        key = self._secret()
+        digest = hmac.new(key, f"{channel}:{raw_id}".encode(), hashlib.sha256).hexdigest()
+        return digest[:20]
+
+    def _secret(self) -> bytes:
+        with self.lock:
+            rows = list(self.db.query("select value from meta where key = 'pseudonym_key'"))
+            if rows:
+                return bytes.fromhex(rows[0]["value"])
+            key = secrets.token_bytes(32)
+            with self.db.atomic():
+                self.db["meta"].insert({"key": "pseudonym_key", "value": key.hex()}, pk="key", ignore=True)
+            return key
+
+    def log_query(self, record: QueryRecord, review_reason: str | None = None) -> int:
+        """Log one question; with ``review_reason`` it also enters the review queue."""
+        stamp = now_iso()
+        row = {
+            "ts": stamp, "user": record.user, "session": record.session, "channel": record.channel,
+            "text": record.text, "lang": record.lang, "intent": record.intent,
+            "confidence": round(record.confidence, 4), "outcome": record.outcome, "entry_id": record.entry_id,
+            "latency_ms": round(record.latency_ms, 3), "candidates": _json([list(c) for c in record.candidates]),
+        }
+        with self.lock, self.db.atomic():
+            query_id = int(self.db["queries"].insert(row).last_pk)
+            if review_reason:
+                self._enqueue(query_id, stamp, record.user, record.text, review_reason, row["candidates"])
+        return query_id
+
+    def _enqueue(self, query_id: int | None, stamp: str, user: str, text: str, reason: str, cands: str) -> int:
+        return int(self.db["unanswered"].insert({
+            "query_id": query_id, "ts": stamp, "user": user, "text": text, "reason": reason,
+            "candidates": cands, "status": "open"}).last_pk)
+
+    def enqueue_review(self, query_id: int, reason: str) -> int:
+        """Put an already logged query into the review queue (a 👎, a hand-off)."""
+        with self.lock, self.db.atomic():
+            rows = list(self.db.query("select * from queries where id = ?", [query_id]))
+            if not rows:
+                raise NotFound(f"no query {query_id}")
+            q = rows[0]
+            return self._enqueue(query_id, now_iso(), q["user"], q["text"], reason, q["candidates"])
+
+    def reviews(self, status: str | None = "open", limit: int = 1000) -> list[Review]:
+        sql, params = "select * from unanswered", []
+        if status:
+            sql += " where status = ?"
+            params.append(status)
+        with self.lock:
+            rows = list(self.db.query(sql + " order by id limit ?", params + [limit]))
+        return [_review(r) for r in rows]
+
+    def record_feedback(self, query_id: int, user: str, helpful: bool) -> None:
+        with self.lock, self.db.atomic():
+            self.db.execute("delete from feedback where query_id = ? and user = ?", [query_id, user])
+            self.db["feedback"].insert({"query_id": query_id, "ts": now_iso(), "user": user, "helpful": int(helpful)})
+
+    def query_row(self, query_id: int) -> dict[str, Any]:
+        with self.lock:
+            rows = list(self.db.query("select * from queries where id = ?", [query_id]))
+        if not rows:
+            raise NotFound(f"no query {query_id}")
+        return rows[0]
+
+    def iter_queries(self, since: str | None = None) -> Iterator[dict[str, Any]]:
+        with self.lock:
+            rows = list(self.db.query("select * from queries where ts >= ? order by id", [since or ""]))
+        yield from rows
+
+    # ------------------------------------------------------------ sessions and users
+
+    def load_session(self, session: str, max_age_minutes: float | None = None) -> dict[str, Any]:
+        with self.lock:
+            rows = list(self.db.query("select state, updated_at from sessions where id = ?", [session]))
+        if not rows:
+            return {}
+        state: dict[str, Any] = json.loads(rows[0]["state"])
+        if max_age_minutes is not None and "context" in state:
+            age = datetime.now(timezone.utc) - datetime.fromisoformat(rows[0]["updated_at"])
+            if age > timedelta(minutes=max_age_minutes):
+                state.pop("context")
+        return state
+
+    def save_session(self, session: str, state: dict[str, Any]) -> None:
+        with self.lock, self.db.atomic():
+            self.db["sessions"].upsert({"id": session, "state": _json(state), "updated_at": now_iso()}, pk="id")
+
+    def forget_user(self, user: str) -> int:
+        """Delete everything stored about one pseudonymous user; returns rows removed."""
+        removed = 0
+        with self.lock, self.db.atomic():
+            for table, column in (("queries", "user"), ("unanswered", "user"), ("feedback", "user"),
+                                  ("sessions", "id")):
+                removed += self.db.execute(f"delete from [{table}] where [{column}] = ?", [user]).rowcount
+        return removed
+
+    # ------------------------------------------------------------ models
+
+    def save_model(self, examples_hash: str, versions: dict[str, str], report: dict[str, Any], blob: bytes) -> None:
+        with self.lock, self.db.atomic():
+            self.db.execute("delete from models")
+            self.db["models"].insert({"created_at": now_iso(), "examples_hash": examples_hash,
+                                      "versions": _json(versions), "report": _json(report), "blob": blob})
+
+    def load_model(self) -> tuple[str, dict[str, str], bytes] | None:
+        with self.lock:
+            rows = list(self.db.query("select examples_hash, versions, blob from models order by id desc limit 1"))
+        if not rows:
+            return None
+        return rows[0]["examples_hash"], json.loads(rows[0]["versions"]), rows[0]["blob"]
+
+    # ---- hand-offs (Telegram)
+    # A hand-off links the staff-chat message that carries a user's question to
+    # the user's chat, so that a staff member's reply reaches the user even after
+    # a restart. The user is stored by pseudonym; the chat id only because the
+    # reply must be delivered there.
+
+    def open_handoff(self, staff_chat_id: int, user_chat_id: int, user: str, lang: str, question: str,
+                     query_id: int | None) -> int:
+        """Record a new hand-off (its staff message is attached with :meth:`attach_handoff_message`)."""
+        with self.lock, self.db.atomic():
+            return int(self.db["handoffs"].insert({
+                "staff_chat_id": staff_chat_id, "user_chat_id": user_chat_id, "user": user, "lang": lang,
+                "question": question, "query_id": query_id, "status": "open", "created_at": now_iso(),
+            }).last_pk)
+
+    def attach_handoff_message(self, handoff_id: int, staff_message_id: int) -> None:
+        with self.lock, self.db.atomic():
+            self.db["handoffs"].update(handoff_id, {"staff_message_id": staff_message_id})
+
+    def handoff(self, handoff_id: int) -> "Handoff":
+        with self.lock:
+            rows = list(self.db.query("select * from handoffs where id = ?", [handoff_id]))
+        if not rows:
+            raise NotFound(f"no hand-off {handoff_id}")
+        return _handoff(rows[0])
+
+    def handoff_by_message(self, staff_chat_id: int, staff_message_id: int) -> "Handoff | None":
+        """The hand-off whose staff-chat message this is, or None."""
+        with self.lock:
+            rows = list(self.db.query("select * from handoffs where staff_chat_id = ? and staff_message_id = ?",
+                                      [staff_chat_id, staff_message_id]))
+        return _handoff(rows[0]) if rows else None
+
+    def record_handoff_reply(self, handoff_id: int, text: str, staff: str) -> None:
+        """Keep the latest staff reply (it becomes the proposed answer if staff ask for it)."""
+        with self.lock, self.db.atomic():
+            self.db["handoffs"].update(handoff_id, {"status": "answered", "reply": text, "replied_by": staff,
+                                                    "replied_at": now_iso()})
+
+    def propose_from_handoff(self, handoff_id: int, staff: str, reason: str = "proposed answer") -> int:
+        """Put the hand-off's question, with the staff reply as resolution, into the review queue."""
+        with self.lock, self.db.atomic():
+            item = self.handoff(handoff_id)
+            if not item.reply:
+                raise NotFound(f"hand-off {handoff_id} has no staff reply yet")
+            if item.review_id:
+                return item.review_id
+            stamp = now_iso()
+            cands = "[]"
+            if item.query_id is not None:
+                rows = list(self.db.query("select candidates from queries where id = ?", [item.query_id]))
+                cands = rows[0]["candidates"] if rows else "[]"
+            review_id = self._enqueue(item.query_id, stamp, item.user, item.question, reason, cands)
+            self.db["unanswered"].update(review_id, {"resolution": item.reply})
+            self.db["handoffs"].update(handoff_id, {"status": "proposed", "review_id": review_id})
+            return review_id
+
+    def recent_questions(self, user: str, limit: int = 5) -> list[dict[str, Any]]:
+        """The user's latest logged questions, oldest first (context for staff)."""
+        with self.lock:
+            rows = list(self.db.query(
+                "select id, ts, text, intent, outcome from queries where user = ? order by id desc limit ?",
+                [user, limit]))
+        return rows[::-1]
+
+    def forget_handoffs(self, user: str) -> int:
+        with self.lock, self.db.atomic():
+            return int(self.db.execute("delete from handoffs where user = ?", [user]).rowcount)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """One hand-off of a user's question to the staff chat (see the hand-off verbs above)."""
+
+    id: int
+    staff_chat_id: int
+    staff_message_id: int | None
+    user_chat_id: int
+    user: str
+    lang: str
+    question: str
+    query_id: int | None
+    status: str
+    reply: str | None
+    review_id: int | None
+
+
+def _handoff(r: dict[str, Any]) -> Handoff:
+    return Handoff(id=r["id"], staff_chat_id=r["staff_chat_id"], staff_message_id=r["staff_message_id"],
+                   user_chat_id=r["user_chat_id"], user=r["user"], lang=r["lang"] or "zh",
+                   question=r["question"] or "", query_id=r["query_id"], status=r["status"], reply=r["reply"],
+                   review_id=r["review_id"])
+
+
+# ---------------------------------------------------------------- row mapping
+
+
+def _entry_row(e: Entry, stamp: str) -> dict[str, Any]:
+    return {
+        "id": e.id, "intent": e.intent, "title_zh": e.title.zh, "title_en": e.title.en,
+        "questions": _json(list(e.questions)), "answer_zh": e.answer.zh, "answer_en": e.answer.en,
+        "conditions": _json(dict(e.conditions)),
+        "sources": _json([{"fact": s.fact, "title": s.title, "url": s.url, "date": s.date} for s in e.sources]),
+        "contact": e.contact, "followups": _json(list(e.followups)), "effective": e.effective,
+        "reviewed": e.reviewed, "status": e.status, "updated_at": stamp,
+    }
+
+
+def _entry(r: dict[str, Any]) -> Entry:
+    return Entry(
+        id=r["id"], intent=r["intent"], title=Text(r["title_zh"] or "", r["title_en"] or ""),
+        answer=Text(r["answer_zh"] or "", r["answer_en"] or ""), conditions=json.loads(r["conditions"] or "{}"),
+        questions=tuple(json.loads(r["questions"] or "[]")),
+        sources=tuple(Source(**s) for s in json.loads(r["sources"] or "[]")), contact=r["contact"],
+        followups=tuple(json.loads(r["followups"] or "[]")), effective=r["effective"], reviewed=r["reviewed"],
+        status=r["status"],
+    )
+
+
+def _contact_row(c: Contact) -> dict[str, Any]:
+    return {
+        "id": c.id, "name_zh": c.name.zh, "name_en": c.name.en, "topics": _json(list(c.topics)),
+        "phone": c.phone, "address_zh": c.address.zh, "address_en": c.address.en, "hours_zh": c.hours.zh,
+        "hours_en": c.hours.en, "url": c.url, "note_zh": c.note.zh, "note_en": c.note.en, "fact": c.fact,
+    }
+
+
+def _contact(r: dict[str, Any]) -> Contact:
+    return Contact(
+        id=r["id"], name=Text(r["name_zh"] or "", r["name_en"] or ""), topics=tuple(json.loads(r["topics"] or "[]")),
+        phone=r["phone"], address=Text(r["address_zh"] or "", r["address_en"] or ""),
+        hours=Text(r["hours_zh"] or "", r["hours_en"] or ""), url=r["url"],
+        note=Text(r["note_zh"] or "", r["note_en"] or ""), fact=r["fact"],
+    )
+
+
+def _review(r: dict[str, Any]) -> Review:
+    cands = tuple((str(c[0]), float(c[1])) for c in json.loads(r["candidates"] or "[]"))
+    return Review(id=r["id"], query_id=r["query_id"], ts=r["ts"], text=r["text"], reason=r["reason"],
+                  candidates=cands, status=r["status"], resolution=r["resolution"],
+                  resolved_by=r["resolved_by"], resolved_at=r["resolved_at"])

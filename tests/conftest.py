@@ -1,0 +1,49 @@
+"""Fixtures that build cheap real objects: a seeded SQLite file with a trained model,
+copied per test, and Assistants over it. Nothing here fakes the knowledge base."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.settings import Settings, load_settings
+from knowledge import SEED_DIR, Dataset, KnowledgeBase, read_dir
+
+
+@pytest.fixture(scope="session")
+def seed() -> Dataset:
+    return read_dir(SEED_DIR)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory, seed: Dataset) -> Path:
+    """A database with the seed loaded and the classifier trained once per test run."""
+    path = tmp_path_factory.mktemp("template") / "talentbot.sqlite"
+    with KnowledgeBase.open(path) as kb:
+        kb.replace_content(seed)
+        Assistant(kb, load_settings({}, env_file=None).with_db(path))
+        kb.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, template_db: Path) -> Path:
+    path = tmp_path / "talentbot.sqlite"
+    shutil.copy(template_db, path)
+    return path
+
+
+@pytest.fixture
+def settings(db_path: Path) -> Settings:
+    return load_settings({}, env_file=None).with_db(db_path)
+
+
+@pytest.fixture
+def assistant(settings: Settings) -> Iterator[Assistant]:
+    made = Assistant.open(settings)
+    yield made
+    made.close()

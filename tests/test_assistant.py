@@ -1,0 +1,115 @@
+"""The Assistant as a talent meets it: answers for their case, follow-ups, honesty, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.reply import MAX_REPLY, plain
+
+
+def test_doctoral_purchase_question_gets_the_doctoral_figure_with_its_source(assistant: Assistant) -> None:
+    reply = assistant.handle("博士买房有补贴吗", "s1")
+    assert (reply.outcome, reply.intent) == ("answer", "housing_purchase")
+    text = plain(reply)
+    assert "10万" in text or "100,000" in text
+    assert "来源" in text and "2023" in text
+    assert reply.contact, "an answer names the office to contact"
+    assert any(b.label == "👎" for b in reply.buttons)
+
+
+def test_english_question_gets_an_english_answer(assistant: Assistant) -> None:
+    reply = assistant.handle("How much rent subsidy does a master's graduate get per month?", "s1")
+    assert (reply.lang, reply.intent, reply.outcome) == ("en", "rental_housing", "answer")
+    assert "1,500" in reply.text or "1500" in reply.text
+    assert "Source" in plain(reply)
+
+
+@pytest.mark.parametrize("turns, intent, must_contain", [
+    (["博士买房补贴多少", "那硕士呢"], "housing_purchase", ("6万", "60,000", "5万", "50,000")),
+    (["硕士租房补贴每月多少", "我是博士，在高新区上班"], "rental_housing", ("2500", "2,500")),
+    (["PhD housing purchase subsidy", "what about renting?"], "rental_housing", ("2,500", "2500")),
+    (["博士购房补贴多少", "怎么申请"], "application_process", ()),
+    (["博士购房补贴多少", "去哪办"], "service_contacts", ()),
+    (["领军人才安家费多少", "那青年才俊呢"], "settlement_allowance", ("30万", "300,000")),
+])
+def test_follow_ups_are_read_in_the_context_of_the_previous_turn(assistant: Assistant, turns: list[str],
+                                                                 intent: str, must_contain: tuple[str, ...]) -> None:
+    for text in turns[:-1]:
+        assert assistant.handle(text, "chat").outcome == "answer"
+    reply = assistant.handle(turns[-1], "chat")
+    assert reply.intent == intent
+    assert reply.outcome == "answer"
+    if must_contain:
+        assert any(s in reply.text for s in must_contain), reply.text
+    if intent in ("application_process", "service_contacts"):
+        first = assistant.handle(turns[0], "other-chat")
+        assert reply.topic == first.intent
+
+
+def test_context_belongs_to_one_session(assistant: Assistant) -> None:
+    assistant.handle("博士买房补贴多少", "alice")
+    reply = assistant.handle("那硕士呢", "bob")
+    assert reply.outcome != "answer" or reply.intent != "housing_purchase"
+
+
+@pytest.mark.parametrize("text", [
+    "今天大连天气怎么样", "深圳博士人才补贴多少", "讲个笑话", "how do I withdraw my housing provident fund to pay rent",
+])
+def test_out_of_scope_is_answered_honestly_and_queued_for_review(assistant: Assistant, text: str) -> None:
+    reply = assistant.handle(text, "s")
+    assert reply.outcome == "fallback"
+    assert reply.entry_id is None or reply.entry_id.startswith("out_of_scope")
+    assert [r.text for r in assistant.kb.reviews()] == [text]
+
+
+@pytest.mark.parametrize("text, outcome", [
+    ("你好", "smalltalk"), ("谢谢", "smalltalk"), ("bye", "smalltalk"), ("你能做什么", "smalltalk"),
+    ("转人工", "handoff"),
+])
+def test_small_talk_and_hand_off(assistant: Assistant, text: str, outcome: str) -> None:
+    reply = assistant.handle(text, "s")
+    assert reply.outcome == outcome and reply.text
+
+
+BAD_INPUTS = [
+    "", "   \n\t ", "博士" * 5000, "\x00\x01\x02\x1b[31m", "🙏🙏🙏😀", "<b>bold</b><script>alert(1)</script>",
+    "'; DROP TABLE entries; --", "SELECT * FROM queries WHERE 1=1", "\ud800", "a" * 10_000, "????!!!!", "0",
+]
+
+
+@pytest.mark.parametrize("text", BAD_INPUTS)
+def test_bad_input_gets_a_polite_reply_and_is_logged(assistant: Assistant, text: str) -> None:
+    before = assistant.kb.db["queries"].count
+    reply = assistant.handle(text, "s")
+    assert reply.text and len(plain(reply)) <= MAX_REPLY
+    assert reply.outcome in ("answer", "clarify", "fallback", "smalltalk", "handoff")
+    assert assistant.kb.db["queries"].count == before + 1
+    assert assistant.kb.db["entries"].count > 0  # nothing was dropped
+
+
+def test_feedback_is_recorded_and_a_thumbs_down_enters_the_review_queue(assistant: Assistant) -> None:
+    reply = assistant.handle("硕士租房补贴每月多少", "s")
+    assert reply.query_id is not None
+    assistant.feedback(reply.query_id, "s", helpful=True)
+    assert assistant.kb.reviews() == []
+    assistant.feedback(reply.query_id, "s", helpful=False)
+    assert [r.reason for r in assistant.kb.reviews()] == ["not helpful"]
+
+
+def test_a_button_press_answers_the_chosen_topic_for_the_previous_case(assistant: Assistant) -> None:
+    assistant.handle("博士买房补贴多少", "s")
+    reply = assistant.choose("rental_housing", "s")
+    assert reply.intent == "rental_housing" and ("2500" in reply.text or "2,500" in reply.text)
+
+
+def test_language_preference_is_remembered(assistant: Assistant) -> None:
+    assistant.set_language("s", "en")
+    reply = assistant.handle("博士买房有补贴吗", "s")
+    assert reply.lang == "en" and "subsid" in reply.text.lower() or "voucher" in reply.text.lower()
+
+
+def test_forget_removes_the_users_records(assistant: Assistant) -> None:
+    assistant.handle("博士买房有补贴吗", "s", user="42", channel="telegram")
+    assert assistant.forget("42", "s", channel="telegram") >= 2
+    assert assistant.kb.db["queries"].count == 0

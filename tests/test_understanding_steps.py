@@ -1,0 +1,90 @@
+"""Each understanding step as a table: text in, what it should become out."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from intents.entities import extract_entities
+from intents.lexicon import is_detail_only, strip_filler
+from intents.normalize import Normalizer, detect_lang, has_words
+from intents.segment import Segmenter
+
+normalizer = Normalizer({"补帖": "补贴", "落护": "落户", "subsidey": "subsidy"})
+segmenter = Segmenter(["安家费", "青年才俊", "购房券", "5+22"])
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("博士買房補貼多少", "博士买房补贴多少"),                  # traditional -> simplified
+    ("ＰｈＤ　ｈｏｕｓｉｎｇ", "phd housing"),                    # full-width -> half-width, case-folded
+    ("租房补帖  每月\t多少", "租房补贴 每月 多少"),              # typo table, whitespace collapsed
+    ("本科生落护大连", "本科生落户大连"),
+    ("Rent SUBSIDEY for master", "rent subsidy for master"),
+    ("a\x00b\u200bc", "a b c"),                                 # control and zero-width characters
+    ("硕士2500元", "硕士2500元"),                                # numbers kept
+])
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalizer(raw) == expected
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("博士买房补贴", "zh"), ("rent subsidy for phd", "en"), ("PhD 买房补贴", "zh"),
+    ("what is the 5+22 policy", "en"), ("🙏🙏", "zh"),
+])
+def test_detect_lang(text: str, lang: str) -> None:
+    assert detect_lang(text) == lang
+
+
+@pytest.mark.parametrize("text, tokens", [
+    ("青年才俊安家费怎么发", ["青年才俊", "安家费", "怎么", "发"]),
+    ("housing subsidies for phds", ["housing", "subsidy", "for", "phd"]),
+    ("5+22人才政策", ["5+22", "人才", "政策"]),
+    ("phd 购房券", ["phd", "购房券"]),
+])
+def test_segment(text: str, tokens: list[str]) -> None:
+    assert segmenter.tokens(text) == tokens
+
+
+def test_segmenter_survives_pickling_with_its_terms() -> None:
+    copy = pickle.loads(pickle.dumps(segmenter))
+    assert copy.tokens("青年才俊安家费") == ["青年才俊", "安家费"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("博士买房有补贴吗", {"degree": "phd"}),
+    ("博士后有什么资助", {}),
+    ("i'm a master's graduate working in the high-tech zone", {"degree": "master", "district": "hightech"}),
+    ("领军人才安家费多少", {"tier": "leading"}),
+    ("青年才俊", {"tier": "young"}),
+    ("大专生在金普新区能落户吗", {"degree": "college", "district": "jinpu"}),
+    ("my kids are foreign, can they attend school", {"foreign": True}),
+    ("本科 bachelor", {"degree": "bachelor"}),
+])
+def test_entities(text: str, expected: dict[str, object]) -> None:
+    assert extract_entities(text).as_dict() == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("你好，请问博士买房有补贴吗？谢谢🙏", "博士买房有补贴吗"),
+    ("hi, rent subsidy for phd? thanks", "rent subsidy for phd"),
+    ("急！硕士租房补贴多少", "硕士租房补贴多少"),
+    ("high-tech zone rent", "high-tech zone rent"),       # "hi" inside a word is not filler
+    ("你好", "你好"),                                     # only filler: kept, so greetings still work
+    ("thanks", "thanks"),
+])
+def test_strip_filler(text: str, expected: str) -> None:
+    assert strip_filler(text) == expected
+
+
+@pytest.mark.parametrize("residue, detail_only", [
+    (["那", "呢"], True), (["我是", "在", "上班"], True), (["what", "about", "a"], True),
+    (["租房", "呢"], False), (["what", "about", "renting"], False),
+])
+def test_detail_only(residue: list[str], detail_only: bool) -> None:
+    assert is_detail_only(residue) is detail_only
+
+
+@pytest.mark.parametrize("text, words", [("🙏🙏", False), ("   ", False), ("<b></b>", True), ("?", False)])
+def test_has_words(text: str, words: bool) -> None:
+    assert has_words(text) is words
