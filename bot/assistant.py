@@ -75,10 +75,14 @@ class Assistant:
             reply = self._nothing_to_read(lang, raw)
             return self._finish(reply, raw, user_key, session_key, channel, started, state, None)
         context = Context.from_dict(state.get("context"))
-        resolution = resolve(reading.core, reading.entities, reading.ranking, context, self.understanding.segmenter)
+        resolution = resolve(reading.core, reading.entities, reading.ranking, context, self.understanding.segmenter,
+                             self.policy_intents)
         if resolution.continued and context is not None:
             decision = Decision("answer", context.intent, context.confidence, "continues previous turn",
                                 tuple(resolution.ranking[:3]))
+        elif resolution.leaning and resolution.ranking[0].confidence >= self.thresholds.clarify:
+            top = resolution.ranking[0]
+            decision = Decision("answer", top.intent, top.confidence, "follow-up topic", tuple(resolution.ranking[:3]))
         else:
             decision = decide(resolution.ranking, self.thresholds)
         reply, new_context = self._respond(decision, resolution.entities, reading.core, lang, context)

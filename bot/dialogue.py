@@ -7,8 +7,8 @@ entities named so far. Three kinds of follow-up are resolved here:
   the previous turn's intent, with the new entities over the old;
 - "how do I apply" / "whom do I call" with no topic of its own is answered for
   the previous turn's topic;
-- a new topic with no entities ("what about renting?") keeps the entities
-  already given (the same person is still a PhD).
+- a new topic asked as a follow-up ("what about renting?") is read as a policy
+  topic, and keeps the entities already given (the same person is still a PhD).
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from typing import Any, Sequence
 
 from intents.classifier import Prediction
 from intents.entities import Entities, without_spans
-from intents.lexicon import is_detail_only
+from intents.lexicon import is_detail_only, is_followup_question
+from intents.reading import swap_to_front
 from intents.segment import Segmenter
 
 PROCESS_INTENTS = frozenset({"application_process", "service_contacts"})
+FOLLOWUP_FLOOR = 0.1  # "what about X" takes the best policy topic when it has at least this probability
 TOPIC_SHARE = 0.2  # a process question names its own topic when that topic has at least this probability
 
 
@@ -51,10 +53,11 @@ class Resolution:
     ranking: list[Prediction]
     entities: Entities
     continued: bool  # True when the message only added detail to the previous turn
+    leaning: bool = False  # True for "what about X?" read as the policy topic X
 
 
 def resolve(core: str, entities: Entities, ranking: list[Prediction], context: Context | None,
-            segmenter: Segmenter) -> Resolution:
+            segmenter: Segmenter, policy_intents: frozenset[str] = frozenset()) -> Resolution:
     if context is None:
         return Resolution(ranking, entities, False)
     merged = entities.merged_over(context.entities)
@@ -63,6 +66,11 @@ def resolve(core: str, entities: Entities, ranking: list[Prediction], context: C
         previous = Prediction(context.intent, max(context.confidence, ranking[0].confidence))
         rest = [p for p in ranking if p.intent != context.intent]
         return Resolution([previous, *rest], merged, True)
+    if is_followup_question(core) and ranking[0].intent not in policy_intents:
+        # "what about renting?": the best policy topic, since the chat is about policies already
+        topics = [p for p in ranking if p.intent in policy_intents]
+        if topics and topics[0].confidence >= FOLLOWUP_FLOOR:
+            return Resolution(swap_to_front(ranking, topics[0].intent), merged, False, leaning=True)
     return Resolution(ranking, merged, False)
 
 

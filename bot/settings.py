@@ -34,9 +34,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TALENTBOT_WEBHOOK_LISTEN", "127.0.0.1:8443", "host:port the webhook server listens on."),
     Setting("TALENTBOT_SEND_RATE", "30", "Overall outgoing messages per second (0 turns the overall cap off)."),
     Setting("TALENTBOT_USER_RATE", "20", "Messages per minute one user may send before a polite pause (0: off)."),
-    Setting("TALENTBOT_ANSWER_THRESHOLD", "0.55", "Confidence at or above which the assistant answers."),
-    Setting("TALENTBOT_CLARIFY_THRESHOLD", "0.25", "Confidence at or above which it asks 'did you mean' instead of falling back."),
-    Setting("TALENTBOT_MARGIN", "0.12", "Smallest gap between the top two intents for a direct answer."),
+    Setting("TALENTBOT_ANSWER_THRESHOLD", "0.5", "Confidence at or above which the assistant answers."),
+    Setting("TALENTBOT_CLARIFY_THRESHOLD", "0.2", "Confidence at or above which it asks 'did you mean' instead of falling back."),
+    Setting("TALENTBOT_MARGIN", "0.2", "Smallest gap between the top two intents for a direct answer."),
     Setting("TALENTBOT_CONTEXT_MINUTES", "30", "How long the previous turn is used to read a follow-up."),
     Setting("TALENTBOT_LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING)."),
 )
@@ -60,9 +60,9 @@ class Settings:
     webhook_listen: str = "127.0.0.1:8443"
     send_rate: float = 30.0
     user_rate: int = 20
-    answer_threshold: float = 0.55
-    clarify_threshold: float = 0.25
-    margin: float = 0.12
+    answer_threshold: float = 0.5
+    clarify_threshold: float = 0.2
+    margin: float = 0.2
     context_minutes: float = 30.0
     log_level: str = "INFO"
 

@@ -79,13 +79,19 @@ def utility(ev: Evaluation, limits: Thresholds, clarify_options: int = 3) -> flo
     return float(score.mean())
 
 
+MAX_INSCOPE_FALLBACK = 0.05  # at most this share of answerable questions may fall back
+
+
 def best_thresholds(ev: Evaluation) -> tuple[Thresholds, float]:
+    """The thresholds of highest utility among those that keep in-scope fallbacks within the limit."""
     grid = itertools.product(np.arange(0.30, 0.86, 0.05), np.arange(0.10, 0.56, 0.05), (0.0, 0.05, 0.1, 0.15, 0.2))
     best: tuple[float, Thresholds] | None = None
     for answer, clarify, margin in grid:
         if clarify > answer:
             continue
         limits = Thresholds(round(float(answer), 2), round(float(clarify), 2), margin)
+        if outcome_rates(ev, limits)["inscope_fallback"] > MAX_INSCOPE_FALLBACK:
+            continue
         value = utility(ev, limits)
         if best is None or value > best[0]:
             best = (value, limits)

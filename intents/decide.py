@@ -17,9 +17,9 @@ OUT_OF_SCOPE = "out_of_scope"
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.55
-    clarify: float = 0.25
-    margin: float = 0.12
+    answer: float = 0.5
+    clarify: float = 0.2
+    margin: float = 0.2
 
 
 @dataclass(frozen=True)

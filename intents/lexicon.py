@@ -59,3 +59,11 @@ def is_detail_only(tokens: list[str]) -> bool:
     """True when every token of the message (entities already removed) is a function word."""
     content = [t for t in tokens if t not in FOLLOWUP_WORDS and _PUNCT_OR_SPACE.sub("", t)]
     return not content
+
+
+_FOLLOWUP_MARK = re.compile(r"^(?:那|那么|那如果|如果是|要是|换成|还有)|呢\s*$|^(?:what|how) about\b|^and (?:for|if|what)\b|^what if\b")
+
+
+def is_followup_question(text: str) -> bool:
+    """True for "那…呢", "what about …", "and for …": a question that leans on the previous turn."""
+    return bool(_FOLLOWUP_MARK.search(text))

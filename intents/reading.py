@@ -44,11 +44,11 @@ def read_message(rank: Ranker, normalized: str, occupations: Iterable[str] = ())
         ranking = rank(normalized)
     entities = extract_entities(core, occupations)
     if entities.other_place and ranking[0].intent != OUT_OF_SCOPE:
-        ranking = _swap_to_front(ranking, OUT_OF_SCOPE)
+        ranking = swap_to_front(ranking, OUT_OF_SCOPE)
     return Reading(normalized, core, entities, ranking)
 
 
-def _swap_to_front(ranking: list[Prediction], intent: str) -> list[Prediction]:
+def swap_to_front(ranking: list[Prediction], intent: str) -> list[Prediction]:
     """``intent`` takes the top confidence and the former top takes its confidence."""
     top = ranking[0]
     other = next((p for p in ranking if p.intent == intent), Prediction(intent, 0.0))

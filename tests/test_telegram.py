@@ -6,19 +6,22 @@ calls the bot makes. Nothing reaches the internet.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
+import socket
 from typing import AsyncIterator
 
+import aiohttp
 import pytest
 from telegram.ext import Application
 
 from bot.assistant import Assistant
 from bot.settings import Settings
-from bot.tg.app import build_application
-from bot.tg.render import reply_html, size
+from bot.tg.app import build_application, webhook_options
+from bot.tg.buttons import Press, decode, encode
 from bot.reply import Reply
-from knowledge import KnowledgeBase
+from bot.tg.render import reply_html, size
 from tests.tg_server import BOT, TOKEN, BotApiServer, Call
 
 pytestmark = pytest.mark.timeout(30)
@@ -159,8 +162,8 @@ async def test_clarify_offers_choices_and_a_choice_is_answered(
     assert any(b["callback_data"].startswith("v1|f|") for b in chosen.buttons())
 
 
-CLARIFY_CANDIDATES = ("补贴", "补贴怎么领", "人才补贴", "申请补贴", "我想问一下补助", "housing", "subsidy", "allowance",
-                      "补助", "人才政策补贴")
+CLARIFY_CANDIDATES = ("补贴", "补贴怎么领", "人才补贴", "申请补贴", "我想问一下补助", "housing", "subsidy",
+                      "allowance", "补助", "人才政策补贴")
 
 
 async def test_thumbs_down_is_recorded_offers_a_person_and_queues_a_review(
@@ -172,6 +175,10 @@ async def test_thumbs_down_is_recorded_offers_a_person_and_queues_a_review(
     assert any(r.reason == "not helpful" for r in assistant.kb.reviews())
     mark, thanks = await press(server, reply, data_of(reply, "👍"))
     assert thanks.params.get("text")
+    mark, _ = await press(server, sorry, sorry.buttons()[0]["callback_data"])
+    staff_msg = await server.wait_message(STAFF_CHAT, since=mark, contains="Hand-off #")
+    assert "博士买房有补贴吗" in staff_msg.text
+    await server.wait_message(1014, since=mark, contains="已通知工作人员")
 
 
 async def test_stale_and_forged_buttons_get_their_own_answer(bot: Application, server: BotApiServer) -> None:
@@ -229,6 +236,7 @@ async def test_a_handoff_outcome_and_a_non_staff_reply(bot: Application, server:
 async def test_a_hand_off_survives_a_restart(tg_settings: Settings, server: BotApiServer) -> None:
     first = Assistant.open(tg_settings)
     app = await start_bot(tg_settings, first)
+    answer = await say(server, 1022, "PhD housing subsidy?", lang="en")
     mark = len(server.calls)
     server.message(1022, "/human", lang="en")
     staff_msg = await server.wait_message(STAFF_CHAT, since=mark, contains="Hand-off #")
@@ -241,6 +249,8 @@ async def test_a_hand_off_survives_a_restart(tg_settings: Settings, server: BotA
         server.message(STAFF_CHAT, "We will call you.", user_id=STAFF, reply_to=staff_msg.params["_message"])
         delivered = await server.wait_message(1022, since=mark, contains="We will call you.")
         assert "Reply from our staff" in delivered.text
+        _, thanks = await press(server, answer, data_of(answer, "👍"))  # a button from before the restart
+        assert thanks.params.get("text") and not thanks.params.get("show_alert")
     finally:
         await stop_bot(app, server)
         second.close()
@@ -362,3 +372,78 @@ async def test_the_token_never_reaches_the_log(bot: Application, server: BotApiS
     caplog.set_level("DEBUG")
     await say(server, 1090, "你好")
     assert TOKEN not in caplog.text
+
+
+# ---------------------------------------------------------------- webhook mode
+
+
+async def test_webhook_mode_accepts_only_requests_with_the_secret_token(
+        tg_settings: Settings, assistant: Assistant, server: BotApiServer) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = dataclasses.replace(tg_settings, webhook_url="https://bot.example.test/tg-hook",
+                                   webhook_listen=f"127.0.0.1:{port}", webhook_secret="s3cret")
+    app = build_application(settings, assistant)
+    await app.initialize()
+    assert app.updater is not None
+    options = webhook_options(settings)
+    await app.updater.start_webhook(**options)  # type: ignore[arg-type]
+    await app.start()
+    try:
+        assert server.sent("setWebhook")[0].params["secret_token"] == "s3cret"
+        update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "你好",
+                                              "chat": server.chat(1100), "from": server.user(1100)}}
+        url = f"http://127.0.0.1:{port}/tg-hook"
+        async with aiohttp.ClientSession() as session:
+            async with session.post(url, json=update) as forged:
+                assert forged.status == 403
+            async with session.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as bad:
+                assert bad.status == 403
+            mark = len(server.calls)
+            async with session.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}) as ok:
+                assert ok.status == 200
+        assert (await server.wait_message(1100, since=mark)).text
+        assert not server.sent("sendMessage", 1100)[:-1]
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+async def test_a_slow_bot_api_does_not_serialise_chats(bot: Application, server: BotApiServer) -> None:
+    server.delays["sendMessage"] = 0.5
+    mark = len(server.calls)
+    chats = range(1110, 1116)
+    for chat in chats:
+        server.message(chat, "你好")
+    started = asyncio.get_running_loop().time()
+    for chat in chats:
+        await server.wait_message(chat, since=mark)
+    assert asyncio.get_running_loop().time() - started < 0.5 * len(chats)
+
+
+# ---------------------------------------------------------------- callback data, as a table
+
+
+@pytest.mark.parametrize("data, expected", [
+    ("v1|a|housing_purchase", Press("ask", "housing_purchase")),
+    ("v1|a|application_process:rental_housing", Press("ask", "application_process:rental_housing")),
+    ("v1|f|12:0", Press("feedback", "12:0")),
+    ("v1|h|", Press("human", "")),
+    ("v1|l|en", Press("lang", "en")),
+    ("v1|x|yes", Press("forget", "yes")),
+    ("v1|s|7", Press("propose", "7")),
+    ("v0|a|housing_purchase", None),
+    ("v1|a|Housing", None),
+    ("v1|f|12:2", None),
+    ("v1|l|fr", None),
+    ("v1|a|a|b", None),
+    ("v1|a|" + "x" * 80, None),
+    ("", None),
+    (None, None),
+])
+def test_callback_data_is_versioned_and_validated(data: str | None, expected: Press | None) -> None:
+    assert decode(data) == expected
+    if expected is not None:
+        assert encode(expected.action, expected.value) == data

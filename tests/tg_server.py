@@ -80,7 +80,7 @@ class BotApiServer:
         app.router.add_get("/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=2048)  # many connections open at once
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
@@ -155,7 +155,8 @@ class BotApiServer:
                 if call.status == 200 and predicate(call):
                     return call
             await asyncio.sleep(0.01)
-        raise AssertionError(f"no matching call in {timeout}s; calls: {[(c.method, c.text[:40]) for c in self.calls[since:]]}")
+        seen = [(c.method, c.text[:40]) for c in self.calls[since:]]
+        raise AssertionError(f"no matching call in {timeout}s; calls: {seen}")
 
     async def wait_message(self, chat_id: int, since: int = 0, contains: str = "", timeout: float = 10.0) -> Call:
         return await self.wait_for(lambda c: c.method == "sendMessage" and c.chat_id == chat_id

@@ -19,7 +19,7 @@ from ..assistant import Assistant
 from ..settings import Settings
 from . import callbacks, guards, handlers
 from .audience import ADDRESSED, MEDIA
-from .context import Services, TalentContext
+from .context import Services, TalentContext, client_lang
 from .desk import Desk
 from .flood import FloodGate
 from .handoff import staff_reply
@@ -29,8 +29,8 @@ from .phrases import COMMANDS, STAFF, say
 
 log = logging.getLogger(__name__)
 
-CONNECTIONS = 256      # HTTP connections for sending: many chats at once
-CONCURRENT_UPDATES = 256
+CONNECTIONS = 64  # HTTP connections for sending: many chats at once (more only queue on a busy loop)
+CONCURRENT_UPDATES = 64  # updates handled at once (each chat still in order, see lanes)
 
 
 def build_application(settings: Settings, assistant: Assistant) -> Application:
@@ -94,17 +94,20 @@ async def _on_error(update: object, context: TalentContext) -> None:
         staff_chat = context.services.settings.staff_chat_id
         try:
             if update.effective_chat.id != staff_chat:
-                await send_text(context.bot, update.effective_chat.id, say("error", _lang(update)))
+                await send_text(context.bot, update.effective_chat.id, say("error", client_lang(update)))
             if staff_chat is not None:
                 await send_text(context.bot, staff_chat, STAFF["error"].format(kind=type(error).__name__))
         except Exception:  # noqa: BLE001 - the error handler must never raise
             log.warning("could not report the error", exc_info=True)
 
 
-def _lang(update: Update) -> str:
-    user = update.effective_user
-    code = user.language_code if user else None
-    return "en" if code and not code.lower().startswith("zh") else "zh"
+def webhook_options(settings: Settings) -> dict[str, object]:
+    """Where the webhook listens and how Telegram's requests are verified (its secret-token header)."""
+    host, _, port = settings.webhook_listen.rpartition(":")
+    return {"listen": host or "127.0.0.1", "port": int(port),
+            "url_path": urlparse(settings.webhook_url).path.lstrip("/"), "webhook_url": settings.webhook_url,
+            "secret_token": settings.webhook_secret or None,
+            "allowed_updates": Update.ALL_TYPES}
 
 
 def run_telegram(settings: Settings) -> None:
@@ -113,13 +116,9 @@ def run_telegram(settings: Settings) -> None:
     application = build_application(settings, assistant)
     try:
         if settings.webhook_url:
-            host, _, port = settings.webhook_listen.rpartition(":")
             if not settings.webhook_secret:
                 log.warning("webhook without TALENTBOT_WEBHOOK_SECRET: requests are not verified")
-            application.run_webhook(listen=host or "127.0.0.1", port=int(port),
-                                    url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                                    webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
-                                    allowed_updates=Update.ALL_TYPES)
+            application.run_webhook(**webhook_options(settings))  # type: ignore[arg-type]
         else:
             application.run_polling(allowed_updates=Update.ALL_TYPES)
     finally:

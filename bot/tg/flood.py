@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 WINDOW = 60.0  # seconds
+PRUNE_AT = 10_000  # users tracked before the idle ones are dropped
 
 PASS, NOTICE, SILENT = "pass", "notice", "silent"
 
@@ -28,6 +29,8 @@ class FloodGate:
         """PASS (answer it), NOTICE (send the one notice) or SILENT (ignore it)."""
         if self.per_minute <= 0:
             return PASS
+        if len(self._seen) > PRUNE_AT:
+            self.prune()
         now = self.clock()
         seen = self._seen.setdefault(user_id, deque())
         while seen and now - seen[0] >= WINDOW:

@@ -9,10 +9,12 @@ from __future__ import annotations
 PHRASES: dict[str, dict[str, str]] = {
     "welcome": {
         "zh": "您好！我是大连人才政策助手。\n我可以解答大连“5+22”人才政策、紧缺人才目录、“一事一议”、"
-              "安家费与生活补贴、购房和租房补贴、人才公积金贷款、子女入学、医疗保障、落户、创业与科研支持、"
-              "外籍人才、如何申请以及联系哪个部门等问题。每个答案都注明来源。\n请直接输入问题，或点选下面的主题：",
-        "en": "Hello! I am the Dalian talent-policy assistant.\nI answer questions about Dalian's \"5+22\" "
-              "talent policy, the shortage-talent catalogue, \"one case, one discussion\" support, settlement "
+              "安家费与生活补贴、购房和租房补贴、人才公积金贷款、子女入学、医疗保障、落户、"
+              "创业与科研支持、外籍人才、如何申请以及联系哪个部门等问题。每个答案都注明来源。\n"
+              "请直接输入问题，或点选下面的主题：",
+        "en": "Hello! I am the Dalian talent-policy assistant.\n"
+              "I answer questions about Dalian's \"5+22\" talent policy, the shortage-talent catalogue, "
+              "\"one case, one discussion\" support, settlement "
               "allowances, housing and rent subsidies, provident-fund loans, schooling, medical care, household "
               "registration, startup and research support, foreign talent, how to apply and whom to call. "
               "Every answer names its source.\nType your question, or pick a topic below:",

@@ -45,21 +45,26 @@ def pack(blocks: Iterable[tuple[str, str, str]], limit: int = MAX_REPLY) -> list
         if not raw.strip():
             continue
         budget = limit - size(opening + closing)
-        pieces += [opening + html.escape(part) + closing for part in split_raw(raw, budget)]
+        pieces += [opening + escape(part) + closing for part in split_raw(raw, budget)]
     messages: list[str] = []
     for piece in pieces:
         if messages and size(messages[-1] + SEP + piece) <= limit:
             messages[-1] += SEP + piece
         else:
             messages.append(piece)
-    return messages or [html.escape("…")]
+    return messages or ["…"]
+
+
+def escape(text: str) -> str:
+    """Text for Telegram HTML: ``&``, ``<`` and ``>`` escaped (quotes need no escaping outside tags)."""
+    return html.escape(text, quote=False)
 
 
 def split_raw(raw: str, budget: int) -> list[str]:
     """Cut raw text so that each part, escaped, fits ``budget``; prefer line, then word, breaks."""
     parts: list[str] = []
     rest = raw.strip()
-    while rest and size(html.escape(rest)) > budget:
+    while rest and size(escape(rest)) > budget:
         cut = _longest_prefix(rest, budget)
         window = rest[:cut]
         for breaker in ("\n", " ", "。", "，"):
@@ -78,7 +83,7 @@ def _longest_prefix(text: str, budget: int) -> int:
     low, high = 1, len(text)
     while low < high:
         mid = (low + high + 1) // 2
-        if size(html.escape(text[:mid])) <= budget:
+        if size(escape(text[:mid])) <= budget:
             low = mid
         else:
             high = mid - 1
