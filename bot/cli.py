@@ -15,12 +15,17 @@ from typing import Callable, Sequence, TextIO
 
 from knowledge import SEED_DIR, KnowledgeBase, KnowledgeError, read_dir, write_dir
 
+from . import kbcli, reviewcli, statscli
+from .commands import Command
 from .settings import Settings, SettingsError, load_settings
+
+STAFF_COMMANDS = (kbcli, reviewcli, statscli)
 
 log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; staff commands are added by their own modules (STAFF_COMMANDS)."""
     parser = argparse.ArgumentParser(prog="run_bot.py", description="Dalian talent-policy assistant.")
     parser.add_argument("--db", help="SQLite file (default: TALENTBOT_DB)")
     sub = parser.add_subparsers(dest="command")
@@ -41,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="retrain the classifier and print a cross-validated report")
     train.add_argument("--folds", type=int, default=5)
     train.add_argument("--tune", action="store_true", help="also suggest decision thresholds")
+    for module in STAFF_COMMANDS:
+        module.add_commands(sub, kb_sub)
     bench = sub.add_parser("bench", help="measure latency, start-up, memory and training time")
     bench.add_argument("--rounds", type=int, default=5, help="passes over the question set")
     bench.add_argument("--telegram", action="store_true",
@@ -72,6 +79,23 @@ def _configure_logging(settings: Settings) -> None:
     # Bot API URLs contain the token: never log them.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    if settings.token:  # python-telegram-bot itself logs the Bot API URL at DEBUG
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_Redact(settings.token))
+
+
+class _Redact(logging.Filter):
+    """Replaces a secret in every log record that passes the handler."""
+
+    def __init__(self, secret: str):
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg, record.args = message.replace(self.secret, "<token>"), None
+        return True
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
@@ -156,9 +180,11 @@ def _kb(settings: Settings) -> KnowledgeBase:
     return kb
 
 
-Command = Callable[[argparse.Namespace, Settings, TextIO, TextIO], int]
 COMMANDS: dict[str, Command] = {
     "run": cmd_run, "console": cmd_console, "ask": cmd_ask, "kb init": cmd_kb_init, "kb export": cmd_kb_export,
     "kb import": cmd_kb_import, "train": cmd_train, "bench": cmd_bench,
 }
 
+
+for _module in STAFF_COMMANDS:
+    COMMANDS.update(_module.COMMANDS)

@@ -90,9 +90,24 @@ def _m002_telegram(db: sqlite_utils.Database) -> None:
     db["handoffs"].create_index(["user"])
 
 
+def _m003_staff(db: sqlite_utils.Database) -> None:
+    """Staff work: the change log of the content tables, broadcast subscriptions, a content version."""
+    db["changes"].create(
+        {
+            "id": int, "ts": str, "who": str, "table_name": str, "row_id": str, "action": str,
+            "before": str, "after": str, "note": str, "reverts": int,
+        },
+        pk="id",
+    )
+    db["changes"].create_index(["table_name", "row_id"])
+    db["subscriptions"].create({"user": str, "chat_id": int, "lang": str, "ts": str}, pk="user")
+    db["meta"].upsert({"key": "content_version", "value": "1"}, pk="key")
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_telegram", _m002_telegram),
+    ("003_staff", _m003_staff),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

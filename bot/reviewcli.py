@@ -1,0 +1,13 @@
+"""The review queue commands: ``review`` (interactive) and ``review list|show|assign|answer|ignore``."""
+
+from __future__ import annotations
+
+import argparse
+
+from .commands import Command
+
+COMMANDS: dict[str, Command] = {}
+
+
+def add_commands(sub: argparse._SubParsersAction, kb_sub: argparse._SubParsersAction) -> None:
+    """Add this module's sub-commands to the parser (``kb_sub``: the sub-commands of ``kb``)."""
