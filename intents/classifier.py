@@ -52,7 +52,7 @@ def build_pipeline(segmenter: Segmenter, c: float = 1.0, calibration_folds: int 
                                   ngram_range=(1, 2), sublinear_tf=True)),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), lowercase=False, sublinear_tf=True)),
     ])
-    model = CalibratedClassifierCV(LinearSVC(C=c, class_weight="balanced"), cv=calibration_folds, method="sigmoid")
+    model = CalibratedClassifierCV(LinearSVC(C=c, class_weight="balanced", random_state=0), cv=calibration_folds, method="sigmoid")
     return Pipeline([("features", features), ("model", model)])
 
 

@@ -37,6 +37,17 @@ class Reading:
     ranking: list[Prediction]
 
 
+# Asking for a phone number, a place, a window, an office or opening hours is a contacts
+# question even when a benefit is named (labelling rules of the taxonomy).
+CONTACT_ASK = re.compile(
+    r"电话|热线|手机号|联系方式|地址|窗口|大厅|哪个部门|哪个单位|什么部门|哪个办公室|找谁|去哪|在哪|哪里办|到哪|"
+    r"几点|上班时间|办公时间|开门|营业时间|周末能办|"
+    r"\b(?:phone|telephone|hotline|helpline|number to call|contact (?:number|details|info)|address|"
+    r"office hours|opening hours|which (?:office|department|bureau)|who (?:do|should|can) i (?:call|contact|ask)|"
+    r"where (?:do|can|should) i (?:go|apply|submit|ask)|where is the|where to (?:go|apply|submit))\b")
+CONTACTS = "service_contacts"
+
+
 def read_message(rank: Ranker, normalized: str, occupations: Iterable[str] = ()) -> Reading:
     core = strip_filler(normalized)
     ranking = rank(core)
@@ -45,6 +56,8 @@ def read_message(rank: Ranker, normalized: str, occupations: Iterable[str] = ())
     entities = extract_entities(core, occupations)
     if entities.other_place and ranking[0].intent != OUT_OF_SCOPE:
         ranking = swap_to_front(ranking, OUT_OF_SCOPE)
+    elif ranking[0].intent not in CONVERSATION and ranking[0].intent != CONTACTS and CONTACT_ASK.search(core):
+        ranking = swap_to_front(ranking, CONTACTS)
     return Reading(normalized, core, entities, ranking)
 
 
