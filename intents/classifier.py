@@ -18,6 +18,8 @@ from typing import Iterable, Sequence
 import jieba
 import numpy as np
 import sklearn
+from scipy import sparse
+from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -56,6 +58,63 @@ def build_pipeline(segmenter: Segmenter, c: float = 1.0, calibration_folds: int 
     return Pipeline([("features", features), ("model", model)])
 
 
+class _Compiled:
+    """The fitted pipeline's arithmetic, without scikit-learn's per-call input checks.
+
+    Classifying one message through ``Pipeline.predict_proba`` spends ~10 ms in
+    validation of 75 tiny calibrator calls; the same numbers computed here with
+    numpy take a fraction of a millisecond. A test checks both agree.
+    """
+
+    def __init__(self, pipeline: Pipeline):
+        union: FeatureUnion = pipeline.named_steps["features"]
+        self.vectorizers = [(v.build_analyzer(), v.vocabulary_, v.idf_, v.sublinear_tf)
+                            for _, v in union.transformer_list]
+        model: CalibratedClassifierCV = pipeline.named_steps["model"]
+        self.n_classes = len(model.classes_)
+        self.folds = []
+        for calibrated in model.calibrated_classifiers_:
+            estimator = calibrated.estimator
+            columns = np.searchsorted(model.classes_, estimator.classes_)
+            slopes = np.array([c.a_ for c in calibrated.calibrators])
+            offsets = np.array([c.b_ for c in calibrated.calibrators])
+            self.folds.append((estimator.coef_.T.copy(), estimator.intercept_, columns, slopes, offsets))
+
+    def _tfidf(self, texts: Sequence[str], analyzer, vocabulary: dict[str, int], idf: np.ndarray,
+               sublinear: bool) -> sparse.csr_matrix:
+        """TfidfVectorizer.transform (l2 norm), computed directly."""
+        indptr, indices, values = [0], [], []
+        for text in texts:
+            counts: dict[int, int] = {}
+            for token in analyzer(text):
+                column = vocabulary.get(token)
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
+            row = np.array(list(counts.values()), dtype=float)
+            cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            if sublinear:
+                row = np.log(row) + 1.0
+            row = row * idf[cols]
+            length = np.sqrt(np.dot(row, row))
+            if length > 0:
+                row = row / length
+            indices.extend(cols.tolist())
+            values.extend(row.tolist())
+            indptr.append(len(indices))
+        return sparse.csr_matrix((values, indices, indptr), shape=(len(texts), len(idf)))
+
+    def proba(self, texts: Sequence[str]) -> np.ndarray:
+        features = sparse.hstack([self._tfidf(texts, *v) for v in self.vectorizers]).tocsr()
+        total = np.zeros((features.shape[0], self.n_classes))
+        for weights, intercept, columns, slopes, offsets in self.folds:
+            scores = features @ weights + intercept
+            proba = np.zeros_like(total)
+            proba[:, columns] = expit(-(slopes * scores + offsets))
+            norm = proba.sum(axis=1, keepdims=True)
+            total += np.divide(proba, norm, out=np.full_like(proba, 1 / self.n_classes), where=norm != 0)
+        return total / len(self.folds)
+
+
 class IntentClassifier:
     """``rank(text)`` gives every intent with its probability, best first."""
 
@@ -63,6 +122,7 @@ class IntentClassifier:
         self.pipeline = pipeline
         self.fingerprint = fingerprint
         self.classes: tuple[str, ...] = tuple(pipeline.classes_)
+        self._compiled = _Compiled(pipeline)
 
     @classmethod
     def train(cls, texts: Sequence[str], intents: Sequence[str], segmenter: Segmenter) -> "IntentClassifier":
@@ -72,14 +132,14 @@ class IntentClassifier:
         return cls(pipeline, examples_hash(zip(texts, intents), segmenter.words))
 
     def rank(self, text: str, top: int | None = None) -> list[Prediction]:
-        probs = self.pipeline.predict_proba([text])[0]
+        probs = self._compiled.proba([text])[0]
         order = np.argsort(-probs)
         if top is not None:
             order = order[:top]
         return [Prediction(self.classes[i], float(probs[i])) for i in order]
 
     def rank_many(self, texts: Sequence[str]) -> list[list[Prediction]]:
-        probs = self.pipeline.predict_proba(list(texts))
+        probs = self._compiled.proba(list(texts))
         out = []
         for row in probs:
             order = np.argsort(-row)

@@ -88,3 +88,15 @@ def test_detail_only(residue: list[str], detail_only: bool) -> None:
 @pytest.mark.parametrize("text, words", [("🙏🙏", False), ("   ", False), ("<b></b>", True), ("?", False)])
 def test_has_words(text: str, words: bool) -> None:
     assert has_words(text) is words
+
+
+def test_fast_probabilities_equal_the_pipelines(seed) -> None:
+    import numpy as np
+
+    from intents.classifier import IntentClassifier
+
+    texts = [e.text.casefold() for e in seed.examples[::7]]
+    labels = [e.intent for e in seed.examples[::7]]
+    classifier = IntentClassifier.train(texts, labels, segmenter)
+    probe = ["博士买房有补贴吗", "what is the 5+22 policy", "今天天气", "🙏", ""]
+    assert np.allclose(classifier.pipeline.predict_proba(probe), classifier._compiled.proba(probe), atol=1e-9)
