@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from knowledge.models import QueryRecord
 
 from .compose import Composer
 from .dialogue import PROCESS_INTENTS, Context, resolve, topic_of
+from .refresh import Stamp, live_stamp
 from .reply import Reply
 from .retrieve import Retriever
 from .settings import Settings
@@ -39,11 +41,16 @@ MAX_LOGGED = 10_000  # characters of one message kept in the log
 
 class Assistant:
     def __init__(self, kb: KnowledgeBase, settings: Settings, understanding: Understanding | None = None):
+        stamp = live_stamp(kb)
+        self._refresh_lock = threading.Lock()
         self.kb = kb
         self.settings = settings
         self.understanding = understanding or Understanding.from_kb(kb)
         self.thresholds = Thresholds(settings.answer_threshold, settings.clarify_threshold, settings.margin)
         self.reload_content()
+        if self.understanding.trained_seconds:  # it trained and stored a model just now
+            stamp = live_stamp(kb)
+        self._loaded_stamp: Stamp = stamp
 
     @classmethod
     def open(cls, settings: Settings, seed_dir: Path = SEED_DIR) -> "Assistant":
@@ -65,6 +72,7 @@ class Assistant:
 
     def handle(self, text: str, session: str, user: str | None = None, channel: str = "console") -> Reply:
         started = time.perf_counter()
+        self.refresh()
         raw = (text if isinstance(text, str) else "").encode("utf-8", "replace").decode("utf-8")
         user_key = self.kb.pseudonym(channel, user if user is not None else session)
         session_key = self.kb.pseudonym(channel, f"session:{session}")
@@ -186,3 +194,34 @@ class Assistant:
 
     def close(self) -> None:
         self.kb.close()
+
+    # ---- staying current (reload)
+    # Staff change the database from other processes (kb edits, review decisions,
+    # train). refresh() notices with one indexed SELECT (meta content_version and
+    # the id of the stored model) and reloads content and classifier.
+
+    def refresh(self) -> bool:
+        """Reload content and the classifier if the database changed since they were loaded.
+
+        Returns True when it reloaded. Cheap when nothing changed. A reload may
+        retrain (seconds) when the examples changed and no stored model matches
+        them, so the Telegram layer calls it from a worker thread; a second
+        caller does not wait for a reload in progress.
+        """
+        before = live_stamp(self.kb)
+        if before == self._loaded_stamp:
+            return False
+        lock = self._refresh_lock
+        if not lock.acquire(blocking=False):
+            return False
+        try:
+            understanding = Understanding.from_kb(self.kb)
+            self.understanding = understanding
+            self.reload_content()
+            # a model that from_kb trained and stored itself is the one now loaded
+            model_id = live_stamp(self.kb).model_id if understanding.trained_seconds else before.model_id
+            self._loaded_stamp = Stamp(before.content_version, model_id)
+            log.info("reloaded the knowledge base (content version %s)", before.content_version)
+            return True
+        finally:
+            lock.release()

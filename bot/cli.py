@@ -11,7 +11,7 @@ import argparse
 import json
 import logging
 import sys
-from typing import Callable, Sequence, TextIO
+from typing import Sequence, TextIO
 
 from knowledge import SEED_DIR, KnowledgeBase, KnowledgeError, read_dir, write_dir
 
@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="retrain the classifier and print a cross-validated report")
     train.add_argument("--folds", type=int, default=5)
     train.add_argument("--tune", action="store_true", help="also suggest decision thresholds")
+    train.add_argument("--force", action="store_true",
+                       help="replace the live model even when accuracy dropped by more than two points")
     for module in STAFF_COMMANDS:
         module.add_commands(sub, kb_sub)
     bench = sub.add_parser("bench", help="measure latency, start-up, memory and training time")
@@ -152,7 +154,7 @@ def cmd_train(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
     from .training import train_report
 
     with _kb(settings) as kb:
-        report = train_report(kb, settings, folds=args.folds, tune=args.tune)
+        report = train_report(kb, settings, folds=args.folds, tune=args.tune, force=args.force)
     print(report, file=out)
     return 0
 

@@ -45,7 +45,13 @@ class Understanding:
         started = time.perf_counter()
         classifier = IntentClassifier.train([p[0] for p in pairs], [p[1] for p in pairs], segmenter)
         seconds = time.perf_counter() - started
-        kb.save_model(fingerprint, versions(), {"examples": len(pairs), "seconds": round(seconds, 3)},
+        report: dict[str, object] = {"examples": len(pairs), "seconds": round(seconds, 3)}
+        accepted = kb.model_report().get("cv_accuracy")
+        if accepted is not None:
+            # A model retrained at start-up or reload keeps the accuracy `train` last accepted,
+            # so that the next `train` still compares against it.
+            report["cv_accuracy"] = accepted
+        kb.save_model(fingerprint, versions(), report,
                       classifier.to_bytes())
         log.info("trained the intent classifier on %d examples in %.2f s", len(pairs), seconds)
         made = cls(normalizer, segmenter, classifier, occupations)

@@ -252,6 +252,12 @@ class KnowledgeBase:
             self.db["models"].insert({"created_at": now_iso(), "examples_hash": examples_hash,
                                       "versions": _json(versions), "report": _json(report), "blob": blob})
 
+    def model_report(self) -> dict[str, Any]:
+        """The report stored with the live model (``{}`` when there is none)."""
+        with self.lock:
+            rows = list(self.db.query("select report from models order by id desc limit 1"))
+        return json.loads(rows[0]["report"] or "{}") if rows else {}
+
     def load_model(self) -> tuple[str, dict[str, str], bytes] | None:
         with self.lock:
             rows = list(self.db.query("select examples_hash, versions, blob from models order by id desc limit 1"))
