@@ -1,13 +1,395 @@
-"""Knowledge-base management commands for staff: ``kb list|show|add|edit|retire|...``."""
+"""Knowledge-base management commands for staff: ``kb list|show|add|edit|retire|validate|backup|...``.
+
+A thin layer over :mod:`knowledge.changes`: every edit is validated like an
+import, written with its change-log row in one transaction, and can be
+reverted. Tables for people, ``--json`` (JSON lines) for machines. Who made a
+change is ``--who NAME``, by default the login name.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import getpass
+import json
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from knowledge import SEED_DIR, KnowledgeBase, KnowledgeError, ValidationError, read_dir
+from knowledge import changes
+from knowledge.models import Contact, Entry
+from knowledge.seedfiles import TERM_KINDS
 
 from .commands import Command
+from .settings import Settings
 
-COMMANDS: dict[str, Command] = {}
+FIELD_OPTIONS = (("--intent", "intent"), ("--title-zh", "title.zh"), ("--title-en", "title.en"),
+                 ("--answer-zh", "answer.zh"), ("--answer-en", "answer.en"), ("--contact", "contact"),
+                 ("--effective", "effective"), ("--reviewed", "reviewed"), ("--status", "status"))
+EDIT_HEADER = ("# Edit entry {id}: save and close the editor to apply, or leave it unchanged to cancel.\n"
+               "# Lines starting with # are ignored. The format is that of knowledge/seed/entries.yaml.\n")
+EDITOR_SHELL = '${VISUAL:-${EDITOR:-vi}} "$1"'  # the shell, not Python, reads the editor's name
 
 
 def add_commands(sub: argparse._SubParsersAction, kb_sub: argparse._SubParsersAction) -> None:
     """Add this module's sub-commands to the parser (``kb_sub``: the sub-commands of ``kb``)."""
+    listing = kb_sub.add_parser("list", help="entries as a table (--json: JSON lines)")
+    listing.add_argument("--intent")
+    listing.add_argument("--status", choices=("active", "retired", "all"), default="active")
+    listing.add_argument("--json", action="store_true")
+    show = kb_sub.add_parser("show", help="one entry in full: both languages, sources, contact, reviewed date")
+    show.add_argument("id", nargs="?")
+    show.add_argument("--json", action="store_true")
+    add = _writer(kb_sub, "add", "add an entry from a YAML file in the seed format, or from field options")
+    add.add_argument("--from-file", metavar="FILE.yaml")
+    add.add_argument("--id")
+    add.add_argument("--question", action="append", default=[], help="a question variant (repeat)")
+    _field_options(add)
+    edit = _writer(kb_sub, "edit", "change an entry: field options, or $EDITOR on the whole entry as YAML")
+    edit.add_argument("id", nargs="?")
+    _field_options(edit)
+    retire = _writer(kb_sub, "retire", "take an entry out of the answers (revertible)")
+    retire.add_argument("id", nargs="?")
+    validate = kb_sub.add_parser("validate", help="check the database, or a directory in the export layout")
+    validate.add_argument("dir", nargs="?")
+    backup = kb_sub.add_parser("backup", help="copy the database to FILE (SQLite online backup)")
+    backup.add_argument("file", nargs="?")
+    backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    hist = kb_sub.add_parser("history", help="the change log, newest first; of one entry, contact or term with ID")
+    hist.add_argument("id", nargs="?")
+    hist.add_argument("--limit", type=int, default=30)
+    hist.add_argument("--json", action="store_true")
+    revert = _writer(kb_sub, "revert", "undo one change of the change log (recorded as a new change)")
+    revert.add_argument("change_id", nargs="?", type=int)
+    stale = kb_sub.add_parser("stale", help="active entries nobody has reviewed for N days")
+    stale.add_argument("--days", type=int, default=180)
+    stale.add_argument("--json", action="store_true")
+    _terms_commands(kb_sub)
+
+
+def _writer(kb_sub: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
+    cmd = kb_sub.add_parser(name, help=text)
+    cmd.add_argument("--who", help="your name in the change log (default: your login name)")
+    return cmd
+
+
+def _field_options(cmd: argparse.ArgumentParser) -> None:
+    for option, fld in FIELD_OPTIONS:
+        extra = " ('today' for today's date)" if fld == "reviewed" else ""
+        cmd.add_argument(option, dest=_dest(option), help=f"the entry's {fld}{extra}")
+
+
+def _dest(option: str) -> str:
+    return "f_" + option.lstrip("-").replace("-", "_")
+
+
+def _terms_commands(kb_sub: argparse._SubParsersAction) -> None:
+    terms = kb_sub.add_parser("terms", help="segmenter terms and synonyms: list, add, remove")
+    actions = terms.add_subparsers(dest="terms_command")
+    listing = actions.add_parser("list", help="the terms (--json: JSON lines)")
+    listing.add_argument("--kind", choices=sorted(TERM_KINDS))
+    listing.add_argument("--json", action="store_true")
+    add = _writer(actions, "add", "add a word for the segmenter, or a typo/synonym with its canonical form")
+    add.add_argument("term")
+    add.add_argument("--kind", choices=sorted(TERM_KINDS), default="word")
+    add.add_argument("--canonical", help="for typo and synonym: the word it stands for")
+    remove = _writer(actions, "remove", "remove a term")
+    remove.add_argument("term")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _kb(settings: Settings) -> KnowledgeBase:
+    """The database, created from the seed when it does not exist yet."""
+    kb = KnowledgeBase.open(settings.db_path)
+    if kb.is_empty():
+        kb.replace_content(read_dir(SEED_DIR))
+    return kb
+
+
+def _who(args: argparse.Namespace) -> str:
+    return getattr(args, "who", None) or getpass.getuser()
+
+
+def _need(value: Any, what: str, usage: str) -> Any:
+    if value is None:
+        raise KnowledgeError(f"give the {what}: python run_bot.py {usage}")
+    return value
+
+
+def _json_line(out: TextIO, record: Any) -> None:
+    print(json.dumps(record, ensure_ascii=False, default=str), file=out)
+
+
+def _short(text: str | None, width: int = 40) -> str:
+    one = " ".join((text or "").split())
+    return one if len(one) <= width else one[:width - 1] + "…"
+
+
+def _fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The field options given, as seed-format field names; ``--reviewed today`` is today's date."""
+    found = {fld: getattr(args, _dest(option)) for option, fld in FIELD_OPTIONS
+             if getattr(args, _dest(option), None) is not None}
+    if found.get("reviewed") == "today":
+        found["reviewed"] = date.today().isoformat()
+    return found
+
+
+def _done(change: changes.Change | None, out: TextIO) -> int:
+    if change is None:
+        print("nothing changed", file=out)
+        return 0
+    what = ", ".join(change.fields) if change.action == "update" else change.note or change.action
+    print(f"change #{change.id}: {change.action} {change.table} '{change.row_id}' ({what}) by {change.who}",
+          file=out)
+    return 0
+
+
+# ---------------------------------------------------------------- reading
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    with _kb(settings) as kb:
+        found = kb.entries(args.intent, active_only=args.status == "active")
+    if args.status == "retired":
+        found = [e for e in found if e.status == "retired"]
+    for e in found:
+        if args.json:
+            _json_line(out, {"id": e.id, "intent": e.intent, "status": e.status, "reviewed": e.reviewed,
+                             "title": e.title.as_dict()})
+        else:
+            print(f"{e.id:40} {e.intent:24} {e.status:8} {e.reviewed or 'never':10}  {_short(e.title.zh, 30)}",
+                  file=out)
+    if not args.json:
+        print(f"{len(found)} entries", file=out)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    entry_id = _need(args.id, "entry id", "kb show ID")
+    with _kb(settings) as kb:
+        entry = kb.entry(entry_id)
+        contact = next((c for c in kb.contacts() if c.id == entry.contact), None)
+    if args.json:
+        _json_line(out, dataclasses.asdict(entry))
+        return 0
+    print(render_entry(entry, contact_line(contact) if contact else entry.contact), file=out)
+    return 0
+
+
+def contact_line(contact: Contact) -> str:
+    parts = [contact.id, contact.name.zh, contact.name.en, contact.phone or "", contact.url or ""]
+    return " · ".join(p for p in parts if p)
+
+
+def render_entry(e: Entry, contact: str | None) -> str:
+    """An entry for people: every field, both languages."""
+    lines = [f"{e.id}  [{e.status}]  intent: {e.intent}", f"title (zh): {e.title.zh}", f"title (en): {e.title.en}"]
+    if e.conditions:
+        lines.append("conditions: " + ", ".join(f"{k}={v}" for k, v in e.conditions.items()))
+    if e.questions:
+        lines += ["questions:", *(f"  - {q}" for q in e.questions)]
+    for lang in ("zh", "en"):
+        lines += [f"answer ({lang}):", *(f"  {line}" for line in e.answer.get(lang).splitlines())]
+    lines.append("sources:" if e.sources else "sources: none")
+    lines += [f"  - [{s.fact}] {s.title} ({s.date or 'no date'}) {s.url or ''}".rstrip() for s in e.sources]
+    lines.append(f"contact: {contact or 'none'}")
+    if e.followups:
+        lines.append("follow-ups: " + ", ".join(e.followups))
+    lines.append(f"effective: {e.effective or '-'}   reviewed: {e.reviewed or 'never'}")
+    return "\n".join(lines)
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    with _kb(settings) as kb:
+        found = changes.history(kb, args.id, args.limit)
+    for c in found:
+        if args.json:
+            _json_line(out, dataclasses.asdict(c))
+            continue
+        undo = f"  reverts #{c.reverts}" if c.reverts else ""
+        print(f"#{c.id:<5} {c.ts[:19].replace('T', ' ')}  {c.who:12} {c.action:6} {c.table} '{c.row_id}'  "
+              f"{', '.join(c.fields)}{undo}  ({c.note or ''})", file=out)
+        if args.id:
+            for fld in c.fields:
+                old, new = (c.before or {}).get(fld), (c.after or {}).get(fld)
+                print(f"        {fld}: {_short(str(old), 50)!r} -> {_short(str(new), 50)!r}", file=out)
+    if not args.json and not found:
+        print("no changes", file=out)
+    return 0
+
+
+def cmd_stale(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    today = date.today()
+    with _kb(settings) as kb:
+        found = changes.stale(kb, args.days, today)
+    for e in found:
+        age = (today - date.fromisoformat(e.reviewed)).days if e.reviewed else None
+        if args.json:
+            _json_line(out, {"id": e.id, "intent": e.intent, "reviewed": e.reviewed, "days": age})
+        else:
+            print(f"{e.id:40} {e.reviewed or 'never':10} {'' if age is None else f'{age} days':>10}  "
+                  f"{_short(e.title.zh, 30)}", file=out)
+    if not args.json:
+        print(f"{len(found)} entries not reviewed for more than {args.days} days "
+              "(mark one: python run_bot.py kb edit ID --reviewed today)", file=out)
+    return 0
+
+
+# ---------------------------------------------------------------- writing
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    if args.from_file:
+        mapping, label = _mapping_from_file(Path(args.from_file)), Path(args.from_file).name
+    else:
+        mapping, label = _mapping_from_options(args), "kb add"
+    with _kb(settings) as kb:
+        return _done(changes.add_entry(kb, mapping, _who(args), label), out)
+
+
+def _mapping_from_file(path: Path) -> dict[str, Any]:
+    """One entry in the seed format (a mapping, or a list holding one mapping)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(path.name, None, None, f"cannot be read: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ValidationError(path.name, None, None, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
+                              mark.line + 1 if mark else None) from None
+    if isinstance(data, list) and len(data) == 1:
+        data = data[0]
+    if not isinstance(data, dict):
+        raise ValidationError(path.name, None, None, "must hold one entry (a mapping of fields)")
+    return data
+
+
+def _mapping_from_options(args: argparse.Namespace) -> dict[str, Any]:
+    mapping: dict[str, Any] = {"id": _need(args.id, "entry id", "kb add --id ID --intent ... (or --from-file)"),
+                               "questions": args.question, "reviewed": date.today().isoformat()}
+    for name, value in _fields(args).items():
+        changes.set_field(mapping, name, value, "kb add")
+    return mapping
+
+
+def cmd_edit(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    entry_id = _need(args.id, "entry id", "kb edit ID [--answer-zh TEXT ...]")
+    fields = _fields(args)
+    with _kb(settings) as kb:
+        if fields:
+            return _done(changes.update_entry(kb, entry_id, fields, _who(args)), out)
+        original = EDIT_HEADER.format(id=entry_id) + changes.entry_yaml(kb.entry(entry_id))
+        edited = _run_editor(entry_id, original)
+        if edited == original:
+            print("no edit: nothing changed", file=out)
+            return 0
+        try:
+            mapping = _mapping_from_text(entry_id, edited)
+            return _done(changes.replace_entry(kb, entry_id, mapping, _who(args)), out)
+        except ValidationError:
+            print(f"your edit was kept in {_keep(entry_id, edited)}", file=sys.stderr)
+            raise
+
+
+def _run_editor(entry_id: str, text: str) -> str:
+    with tempfile.TemporaryDirectory(prefix="kb-edit-") as folder:
+        path = Path(folder) / f"{entry_id}.yaml"
+        path.write_text(text, encoding="utf-8")
+        done = subprocess.run(["sh", "-c", EDITOR_SHELL, "kb-edit", str(path)], check=False)
+        if done.returncode != 0:
+            raise KnowledgeError(f"the editor exited with status {done.returncode}: nothing changed")
+        return path.read_text(encoding="utf-8")
+
+
+def _mapping_from_text(entry_id: str, text: str) -> dict[str, Any]:
+    label = f"entry '{entry_id}'"
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ValidationError(label, None, None, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
+                              mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise ValidationError(label, None, None, "must be a mapping of fields")
+    return data
+
+
+def _keep(entry_id: str, text: str) -> Path:
+    """Save a rejected edit so the work is not lost."""
+    handle, name = tempfile.mkstemp(prefix=f"kb-edit-{entry_id}-", suffix=".yaml")
+    with open(handle, "w", encoding="utf-8") as kept:
+        kept.write(text)
+    return Path(name)
+
+
+def cmd_retire(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    entry_id = _need(args.id, "entry id", "kb retire ID")
+    with _kb(settings) as kb:
+        return _done(changes.retire_entry(kb, entry_id, _who(args)), out)
+
+
+def cmd_revert(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    change_id = _need(args.change_id, "change number (see kb history)", "kb revert CHANGE_ID")
+    with _kb(settings) as kb:
+        return _done(changes.revert(kb, change_id, _who(args)), out)
+
+
+# ---------------------------------------------------------------- checking and keeping
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    if args.dir:
+        problems, what = changes.directory_problems(args.dir), args.dir
+    else:
+        with _kb(settings) as kb:
+            problems, what = changes.content_problems(kb), str(settings.db_path)
+    for problem in problems:
+        print(f"problem: {problem}", file=out)
+    print(f"{what}: {len(problems)} problems" if problems else f"{what}: no problems", file=out)
+    return 1 if problems else 0
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    target = Path(_need(args.file, "backup file", "kb backup FILE"))
+    if target.exists() and not args.force:
+        raise KnowledgeError(f"{target} exists: choose another name, or add --force to overwrite it")
+    if target.exists():
+        target.unlink()
+    with _kb(settings) as kb:
+        changes.backup(kb, target)
+    print(f"backed up {settings.db_path} to {target}", file=out)
+    return 0
+
+
+def cmd_terms(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    action = args.terms_command or "list"
+    with _kb(settings) as kb:
+        if action == "add":
+            return _done(changes.add_term(kb, args.term, _who(args), args.kind, args.canonical), out)
+        if action == "remove":
+            return _done(changes.remove_term(kb, args.term, _who(args)), out)
+        terms = kb.terms()
+    kind = getattr(args, "kind", None)
+    for term in terms:
+        if kind and term.kind != kind:
+            continue
+        if getattr(args, "json", False):
+            _json_line(out, dataclasses.asdict(term))
+        else:
+            print(f"{term.term:20} {term.kind:8} {term.canonical or ''}", file=out)
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "kb list": cmd_list, "kb show": cmd_show, "kb add": cmd_add, "kb edit": cmd_edit, "kb retire": cmd_retire,
+    "kb validate": cmd_validate, "kb backup": cmd_backup, "kb history": cmd_history, "kb revert": cmd_revert,
+    "kb stale": cmd_stale, "kb terms": cmd_terms,
+}

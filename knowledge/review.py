@@ -286,7 +286,4 @@ def _log(kb: KnowledgeBase, who: str, stamp: str, table: str, row_id: object, ac
 
 
 def _bump_version(kb: KnowledgeBase) -> int:
-    rows = list(kb.db.query("select value from meta where key = 'content_version'"))
-    version = int(rows[0]["value"]) + 1 if rows else 1
-    kb.db.table("meta").upsert({"key": "content_version", "value": str(version)}, pk="key")
-    return version
+    return kb.bump_version()

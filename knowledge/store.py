@@ -77,6 +77,15 @@ class KnowledgeBase:
             for table in CONTENT_TABLES:
                 self.db.execute(f"DELETE FROM [{table}]")
             self._insert_content(data)
+            self.bump_version()
+
+    def bump_version(self) -> int:
+        """Increase ``meta.content_version`` so running assistants reload; call inside the write."""
+        with self.lock:
+            rows = list(self.db.query("select value from meta where key = 'content_version'"))
+            version = int(rows[0]["value"]) + 1 if rows else 1
+            self.db.table("meta").upsert({"key": "content_version", "value": str(version)}, pk="key")
+            return version
 
     def _insert_content(self, data: Dataset) -> None:
         stamp = now_iso()
