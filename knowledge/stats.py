@@ -1,0 +1,265 @@
+"""Insight for managers: what people asked over a period and how well it went.
+
+:func:`collect` reads the ``queries``, ``feedback`` and ``unanswered`` tables
+(plain SQL, bound parameters) and returns one :class:`Stats`: queries per day by
+outcome, the rates of the outcomes, the helpful ratio of the feedback, the top
+intents, the top open review questions and the median latency. Outcome rates are
+shares of the *questions* (every query except small talk); small talk is counted
+apart so greetings do not flatter the answered rate.
+
+Also here, because they describe the same tables: :data:`CANNED_QUERIES` (for
+read-only browsing) and :func:`browse_snapshot` (a copy of the database that is
+safe to hand to a browser).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import statistics
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+from .changes import backup
+from .errors import KnowledgeError
+from .review import fold
+from .store import KnowledgeBase
+
+OUTCOMES = ("answer", "clarify", "fallback", "handoff")
+"""The outcomes of a question, in the order they are shown; their rates sum to 1."""
+SMALLTALK = "smalltalk"
+COMMITTED = ("answer", "handoff", SMALLTALK)
+"""Outcomes for which the assistant settled on an intent (top intents count only these)."""
+
+
+class StatsError(KnowledgeError):
+    """A period the statistics cannot read (e.g. ``--since 7x``)."""
+
+
+@dataclass(frozen=True)
+class Day:
+    """The queries of one UTC day, by outcome (every outcome present, zeros included)."""
+
+    day: str  # YYYY-MM-DD
+    outcomes: Mapping[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.outcomes.values())
+
+
+@dataclass(frozen=True)
+class IntentCount:
+    intent: str
+    count: int
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """Open review items that ask the identical (normalised) question."""
+
+    text: str  # the latest wording
+    count: int
+    last_ts: str
+    review_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The numbers of one period, ``since`` (inclusive) to ``until``; timestamps ISO UTC."""
+
+    since: str
+    until: str
+    total: int  # every logged query, small talk included
+    outcomes: Mapping[str, int]  # answer, clarify, fallback, handoff, smalltalk (and any other logged)
+    rates: Mapping[str, float]  # share of the questions (total minus small talk) per outcome of OUTCOMES
+    per_day: tuple[Day, ...]
+    helpful: int
+    not_helpful: int
+    top_intents: tuple[IntentCount, ...]
+    top_unanswered: tuple[OpenQuestion, ...]
+    open_reviews: int  # open review items logged in the period
+    median_latency_ms: float | None
+
+    @property
+    def questions(self) -> int:
+        """Queries that are not small talk: the base of the outcome rates."""
+        return self.total - self.outcomes.get(SMALLTALK, 0)
+
+    @property
+    def helpful_ratio(self) -> float | None:
+        """👍 / (👍 + 👎) of the feedback given in the period; None without feedback."""
+        given = self.helpful + self.not_helpful
+        return self.helpful / given if given else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data, derived numbers included."""
+        data = asdict(self)
+        data["per_day"] = [{"day": d.day, "total": d.total, **dict(d.outcomes)} for d in self.per_day]
+        data.update(questions=self.questions, helpful_ratio=self.helpful_ratio)
+        return data
+
+
+# ---------------------------------------------------------------- the period
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """``7d`` (days before now), ``12h``, ``2w`` or a date ``2026-11-01`` (its midnight, UTC)."""
+    now = now or datetime.now(timezone.utc)
+    value = text.strip().lower()
+    relative = re.fullmatch(r"(\d{1,4})\s*([hdw])", value)
+    if relative:
+        amount, unit = int(relative.group(1)), relative.group(2)
+        return now - timedelta(**{{"h": "hours", "d": "days", "w": "weeks"}[unit]: amount})
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise StatsError(f"cannot read the period '{text}': use e.g. 7d, 30d, 12h or 2026-11-01") from None
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    """The format of the ``ts`` columns, so that strings compare like times."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+# ---------------------------------------------------------------- collecting
+
+
+def collect(kb: KnowledgeBase, since: datetime, now: datetime | None = None, top: int = 10) -> Stats:
+    """The statistics of the queries logged from ``since`` up to ``now``."""
+    now = now or datetime.now(timezone.utc)
+    start, end = _iso(since), _iso(now)
+    with kb.lock:
+        outcomes = _outcomes(kb, start, end)
+        helpful, not_helpful = _feedback(kb, start, end)
+        per_day = _per_day(kb, start, end, since.date(), now.date())
+        intents = _top_intents(kb, start, end, top)
+        open_items = _open_items(kb, start, end)
+        latencies = [r["latency_ms"] for r in kb.db.query(
+            "select latency_ms from queries where ts >= ? and ts <= ? and latency_ms is not null", [start, end])]
+    questions = sum(outcomes.values()) - outcomes.get(SMALLTALK, 0)
+    return Stats(
+        since=start, until=end, total=sum(outcomes.values()), outcomes=outcomes,
+        rates={o: (outcomes.get(o, 0) / questions if questions else 0.0) for o in OUTCOMES},
+        per_day=per_day, helpful=helpful, not_helpful=not_helpful, top_intents=intents,
+        top_unanswered=_group_questions(open_items)[:top], open_reviews=len(open_items),
+        median_latency_ms=round(statistics.median(latencies), 1) if latencies else None,
+    )
+
+
+def _outcomes(kb: KnowledgeBase, start: str, end: str) -> dict[str, int]:
+    counts = {o: 0 for o in (*OUTCOMES, SMALLTALK)}
+    for row in kb.db.query("select outcome, count(*) as n from queries where ts >= ? and ts <= ? group by outcome",
+                           [start, end]):
+        counts[row["outcome"] or "unknown"] = row["n"]
+    return counts
+
+
+def _feedback(kb: KnowledgeBase, start: str, end: str) -> tuple[int, int]:
+    rows = list(kb.db.query(
+        "select coalesce(sum(helpful = 1), 0) as good, coalesce(sum(helpful = 0), 0) as bad "
+        "from feedback where ts >= ? and ts <= ?", [start, end]))
+    return int(rows[0]["good"]), int(rows[0]["bad"])
+
+
+def _per_day(kb: KnowledgeBase, start: str, end: str, first: date, last: date) -> tuple[Day, ...]:
+    """Every day of the period, also those without queries (a chart must show the gaps)."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in kb.db.query(
+            "select substr(ts, 1, 10) as day, outcome, count(*) as n from queries where ts >= ? and ts <= ? "
+            "group by day, outcome", [start, end]):
+        counts.setdefault(row["day"], {})[row["outcome"] or "unknown"] = row["n"]
+    days = []
+    for offset in range((last - first).days + 1):
+        day = (first + timedelta(days=offset)).isoformat()
+        found = counts.get(day, {})
+        days.append(Day(day, {**{o: found.get(o, 0) for o in (*OUTCOMES, SMALLTALK)}, **found}))
+    return tuple(days)
+
+
+def _top_intents(kb: KnowledgeBase, start: str, end: str, top: int) -> tuple[IntentCount, ...]:
+    marks = ", ".join("?" for _ in COMMITTED)
+    rows = kb.db.query(
+        f"select intent, count(*) as n from queries where ts >= ? and ts <= ? and intent is not null "
+        f"and outcome in ({marks}) group by intent order by n desc, intent limit ?", [start, end, *COMMITTED, top])
+    return tuple(IntentCount(r["intent"], r["n"]) for r in rows)
+
+
+def _open_items(kb: KnowledgeBase, start: str, end: str) -> list[dict[str, Any]]:
+    return list(kb.db.query(
+        "select id, ts, text from unanswered where status = 'open' and ts >= ? and ts <= ? order by id",
+        [start, end]))
+
+
+def _group_questions(items: list[dict[str, Any]]) -> tuple[OpenQuestion, ...]:
+    """Items grouped by normalised text (NFKC, case, spaces, punctuation), most asked first."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(fold(item["text"] or "") or item["text"] or "", []).append(item)
+    found = [OpenQuestion(text=g[-1]["text"], count=len(g), last_ts=g[-1]["ts"],
+                          review_ids=tuple(i["id"] for i in g)) for g in groups.values()]
+    latest_first = sorted(found, key=lambda q: q.last_ts, reverse=True)
+    return tuple(sorted(latest_first, key=lambda q: -q.count))
+
+
+# ---------------------------------------------------------------- browsing
+
+FOLDED_CHARS = " \u3000?？!！.。,，、;；:：'\"“”‘’"
+"""Characters dropped when the canned SQL compares questions (SQL's stand-in for :func:`fold`)."""
+
+
+def _folded_sql(column: str) -> str:
+    """An SQL expression: ``column`` lower-cased without spaces and common punctuation."""
+    expression = f"lower({column})"
+    for char in FOLDED_CHARS:
+        literal = char.replace("'", "''")
+        expression = f"replace({expression}, '{literal}', '')"
+    return expression
+
+
+CANNED_QUERIES: dict[str, dict[str, str]] = {
+    "review_queue": {
+        "title": "Open review queue",
+        "description": "Questions the assistant could not answer (fallback, not helpful, hand-off), oldest first.",
+        "sql": "select id, ts, reason, text, candidates from unanswered where status = 'open' order by id",
+    },
+    "unanswered_this_week": {
+        "title": "Unanswered this week",
+        "description": "Open review questions of the last 7 days, identical questions counted together.",
+        "sql": "select max(text) as text, count(*) as times, max(ts) as last_asked, "
+               "group_concat(id) as review_ids from unanswered where status = 'open' "
+               "and ts >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days') "
+               f"group by {_folded_sql('text')} order by times desc, last_asked desc",
+    },
+    "intents_by_volume": {
+        "title": "Intents by volume",
+        "description": "How often each intent was asked, with its outcomes and average confidence.",
+        "sql": "select intent, count(*) as queries, sum(outcome = 'answer') as answered, "
+               "sum(outcome = 'clarify') as clarified, sum(outcome = 'fallback') as fallbacks, "
+               "sum(outcome = 'handoff') as handoffs, round(avg(confidence), 3) as avg_confidence "
+               "from queries group by intent order by queries desc",
+    },
+}
+"""Queries offered by ``browse``: name -> title, description, SQL (no parameters)."""
+
+
+def browse_snapshot(kb: KnowledgeBase, path: Path | str) -> Path:
+    """A consistent copy of the database for a browser, without the pseudonym secret.
+
+    The copy, not the live file, is served: the bot may keep writing, and the
+    key that turns user ids into pseudonyms must not be on show.
+    """
+    if Path(path).exists():  # never overwrite a file, least of all the live database
+        raise StatsError(f"{path} exists already")
+    target = backup(kb, path)
+    conn = sqlite3.connect(str(target))  # a plain file now, not a knowledge base with migrations
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, as immutable mode wants
+        with conn:
+            conn.execute("delete from meta where key = ?", ["pseudonym_key"])
+    finally:
+        conn.close()
+    return target
