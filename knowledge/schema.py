@@ -17,9 +17,9 @@ Migration = Callable[[sqlite_utils.Database], None]
 
 
 def _m001_initial(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["intents"].create({"id": str, "kind": str, "label_zh": str, "label_en": str}, pk="id")
-    db["entries"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("intents").create({"id": str, "kind": str, "label_zh": str, "label_en": str}, pk="id")
+    db.table("entries").create(
         {
             "id": str, "intent": str, "title_zh": str, "title_en": str, "questions": str,
             "answer_zh": str, "answer_en": str, "conditions": str, "sources": str,
@@ -29,8 +29,8 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"intent", "answer_zh", "answer_en", "status"},
     )
-    db["entries"].create_index(["intent", "status"])
-    db["contacts"].create(
+    db.table("entries").create_index(["intent", "status"])
+    db.table("contacts").create(
         {
             "id": str, "name_zh": str, "name_en": str, "topics": str, "phone": str,
             "address_zh": str, "address_en": str, "hours_zh": str, "hours_en": str,
@@ -38,18 +38,18 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["catalogue"].create(
+    db.table("catalogue").create(
         {"id": int, "occupation": str, "industry": str, "level": str, "notes": str, "source": str},
         pk="id",
     )
-    db["examples"].create(
+    db.table("examples").create(
         {"id": int, "text": str, "intent": str, "origin": str, "created_at": str},
         pk="id",
         not_null={"text", "intent"},
     )
-    db["examples"].create_index(["text", "intent"], unique=True)
-    db["terms"].create({"term": str, "kind": str, "canonical": str}, pk="term")
-    db["queries"].create(
+    db.table("examples").create_index(["text", "intent"], unique=True)
+    db.table("terms").create({"term": str, "kind": str, "canonical": str}, pk="term")
+    db.table("queries").create(
         {
             "id": int, "ts": str, "user": str, "session": str, "channel": str, "text": str,
             "lang": str, "intent": str, "confidence": float, "outcome": str, "entry_id": str,
@@ -57,8 +57,8 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["queries"].create_index(["ts"])
-    db["unanswered"].create(
+    db.table("queries").create_index(["ts"])
+    db.table("unanswered").create(
         {
             "id": int, "query_id": int, "ts": str, "user": str, "text": str, "reason": str,
             "candidates": str, "status": str, "resolution": str, "resolved_by": str,
@@ -66,10 +66,10 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["unanswered"].create_index(["status"])
-    db["feedback"].create({"id": int, "query_id": int, "ts": str, "user": str, "helpful": int}, pk="id")
-    db["sessions"].create({"id": str, "state": str, "updated_at": str}, pk="id")
-    db["models"].create(
+    db.table("unanswered").create_index(["status"])
+    db.table("feedback").create({"id": int, "query_id": int, "ts": str, "user": str, "helpful": int}, pk="id")
+    db.table("sessions").create({"id": str, "state": str, "updated_at": str}, pk="id")
+    db.table("models").create(
         {"id": int, "created_at": str, "examples_hash": str, "versions": str, "report": str, "blob": bytes},
         pk="id",
     )
@@ -77,7 +77,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
 
 def _m002_telegram(db: sqlite_utils.Database) -> None:
     """Hand-offs to staff: which staff-chat message belongs to which user chat (survives restarts)."""
-    db["handoffs"].create(
+    db.table("handoffs").create(
         {
             "id": int, "staff_chat_id": int, "staff_message_id": int, "user_chat_id": int, "user": str,
             "query_id": int, "lang": str, "question": str, "status": str, "reply": str, "replied_by": str,
@@ -86,22 +86,22 @@ def _m002_telegram(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"staff_chat_id", "user_chat_id", "status"},
     )
-    db["handoffs"].create_index(["staff_chat_id", "staff_message_id"], unique=True)
-    db["handoffs"].create_index(["user"])
+    db.table("handoffs").create_index(["staff_chat_id", "staff_message_id"], unique=True)
+    db.table("handoffs").create_index(["user"])
 
 
 def _m003_staff(db: sqlite_utils.Database) -> None:
     """Staff work: the change log of the content tables, broadcast subscriptions, a content version."""
-    db["changes"].create(
+    db.table("changes").create(
         {
             "id": int, "ts": str, "who": str, "table_name": str, "row_id": str, "action": str,
             "before": str, "after": str, "note": str, "reverts": int,
         },
         pk="id",
     )
-    db["changes"].create_index(["table_name", "row_id"])
-    db["subscriptions"].create({"user": str, "chat_id": int, "lang": str, "ts": str}, pk="user")
-    db["meta"].upsert({"key": "content_version", "value": "1"}, pk="key")
+    db.table("changes").create_index(["table_name", "row_id"])
+    db.table("subscriptions").create({"user": str, "chat_id": int, "lang": str, "ts": str}, pk="user")
+    db.table("meta").upsert({"key": "content_version", "value": "1"}, pk="key")
 
 
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
@@ -122,7 +122,7 @@ def applied(db: sqlite_utils.Database) -> list[str]:
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet applied, in order; return their names."""
     if "migrations" not in db.table_names():
-        db["migrations"].create({"id": int, "name": str, "applied_at": str}, pk="id")
+        db.table("migrations").create({"id": int, "name": str, "applied_at": str}, pk="id")
     done = set(applied(db))
     ran: list[str] = []
     for number, (name, step) in enumerate(MIGRATIONS, start=1):
@@ -130,8 +130,8 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             continue
         with db.atomic():
             step(db)
-            db["migrations"].insert({"id": number, "name": name, "applied_at": _now()})
-            db["meta"].upsert({"key": "schema_version", "value": str(number)}, pk="key")
+            db.table("migrations").insert({"id": number, "name": name, "applied_at": _now()})
+            db.table("meta").upsert({"key": "schema_version", "value": str(number)}, pk="key")
         ran.append(name)
     return ran
 

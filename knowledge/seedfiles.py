@@ -306,10 +306,10 @@ def check(data: Dataset, rows_of: dict[str, list[_Row]]) -> None:
     for row, example in zip(rows_of["examples"], data.examples):
         if example.intent not in intents:
             raise row.fail("intent", f"unknown intent '{example.intent}'")
-        key = (example.text, example.intent)
-        if key in seen_examples:
+        pair = (example.text, example.intent)
+        if pair in seen_examples:
             raise row.fail("text", f"'{example.text}' appears twice for {example.intent}")
-        seen_examples.add(key)
+        seen_examples.add(pair)
 
 
 # ---------------------------------------------------------------- writing
