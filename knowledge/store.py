@@ -42,6 +42,7 @@ class KnowledgeBase:
     def __init__(self, conn: sqlite3.Connection):
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()
+        self._key: bytes | None = None
         migrate(self.db)
 
     @classmethod
@@ -69,7 +70,7 @@ class KnowledgeBase:
 
     def is_empty(self) -> bool:
         with self.lock:
-            return self.db["entries"].count == 0 and self.db["examples"].count == 0
+            return self.db.table("entries").count == 0 and self.db.table("examples").count == 0
 
     def replace_content(self, data: Dataset) -> None:
         """Replace all content tables with ``data`` in one transaction (logs are kept)."""
@@ -89,13 +90,13 @@ class KnowledgeBase:
 
     def _insert_content(self, data: Dataset) -> None:
         stamp = now_iso()
-        self.db["intents"].insert_all(
+        self.db.table("intents").insert_all(
             {"id": i.id, "kind": i.kind, "label_zh": i.label.zh, "label_en": i.label.en} for i in data.intents)
-        self.db["contacts"].insert_all(_contact_row(c) for c in data.contacts)
-        self.db["entries"].insert_all(_entry_row(e, stamp) for e in data.entries)
-        self.db["terms"].insert_all({"term": t.term, "kind": t.kind, "canonical": t.canonical} for t in data.terms)
-        self.db["catalogue"].insert_all(dict(c) for c in data.catalogue)
-        self.db["examples"].insert_all(
+        self.db.table("contacts").insert_all(_contact_row(c) for c in data.contacts)
+        self.db.table("entries").insert_all(_entry_row(e, stamp) for e in data.entries)
+        self.db.table("terms").insert_all({"term": t.term, "kind": t.kind, "canonical": t.canonical} for t in data.terms)
+        self.db.table("catalogue").insert_all(dict(c) for c in data.catalogue)
+        self.db.table("examples").insert_all(
             {"text": e.text, "intent": e.intent, "origin": e.origin, "created_at": stamp} for e in data.examples)
 
     def dataset(self) -> Dataset:
@@ -150,7 +151,7 @@ class KnowledgeBase:
             exists = list(self.db.query("select 1 from examples where text = ? and intent = ?", [text, intent]))
             if exists:
                 return False
-            self.db["examples"].insert({"text": text, "intent": intent, "origin": origin, "created_at": now_iso()})
+            self.db.table("examples").insert({"text": text, "intent": intent, "origin": origin, "created_at": now_iso()})
             return True
 
     # ------------------------------------------------------------ logs
@@ -162,34 +163,47 @@ class KnowledgeBase:
         return digest[:20]
 
     def _secret(self) -> bytes:
+        if self._key is not None:
+            return self._key
+        self._key = self._load_secret()
+        return self._key
+
+    def _load_secret(self) -> bytes:
         with self.lock:
             rows = list(self.db.query("select value from meta where key = 'pseudonym_key'"))
             if rows:
                 return bytes.fromhex(rows[0]["value"])
-            key = secrets.token_bytes(32)
             with self.db.atomic():
-                self.db["meta"].insert({"key": "pseudonym_key", "value": key.hex()}, pk="key", ignore=True)
-            return key
+                self.db.execute("insert or ignore into meta (key, value) values ('pseudonym_key', ?)",
+                                [secrets.token_bytes(32).hex()])
+            rows = list(self.db.query("select value from meta where key = 'pseudonym_key'"))
+            return bytes.fromhex(rows[0]["value"])
 
     def log_query(self, record: QueryRecord, review_reason: str | None = None) -> int:
-        """Log one question; with ``review_reason`` it also enters the review queue."""
+        """Log one question; with ``review_reason`` it also enters the review queue.
+
+        Plain bound SQL: this runs for every message, and sqlite-utils' insert
+        inspects the table on each call.
+        """
         stamp = now_iso()
-        row = {
-            "ts": stamp, "user": record.user, "session": record.session, "channel": record.channel,
-            "text": record.text, "lang": record.lang, "intent": record.intent,
-            "confidence": round(record.confidence, 4), "outcome": record.outcome, "entry_id": record.entry_id,
-            "latency_ms": round(record.latency_ms, 3), "candidates": _json([list(c) for c in record.candidates]),
-        }
+        candidates = _json([list(c) for c in record.candidates])
         with self.lock, self.db.atomic():
-            query_id = int(self.db["queries"].insert(row).last_pk)
+            cursor = self.db.execute(
+                "insert into queries (ts, user, session, channel, text, lang, intent, confidence, outcome, "
+                "entry_id, latency_ms, candidates) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [stamp, record.user, record.session, record.channel, record.text, record.lang, record.intent,
+                 round(record.confidence, 4), record.outcome, record.entry_id, round(record.latency_ms, 3),
+                 candidates])
+            query_id = int(cursor.lastrowid or 0)
             if review_reason:
-                self._enqueue(query_id, stamp, record.user, record.text, review_reason, row["candidates"])
+                self._enqueue(query_id, stamp, record.user, record.text, review_reason, candidates)
         return query_id
 
     def _enqueue(self, query_id: int | None, stamp: str, user: str, text: str, reason: str, cands: str) -> int:
-        return int(self.db["unanswered"].insert({
-            "query_id": query_id, "ts": stamp, "user": user, "text": text, "reason": reason,
-            "candidates": cands, "status": "open"}).last_pk)
+        cursor = self.db.execute(
+            "insert into unanswered (query_id, ts, user, text, reason, candidates, status) "
+            "values (?, ?, ?, ?, ?, ?, 'open')", [query_id, stamp, user, text, reason, cands])
+        return int(cursor.lastrowid or 0)
 
     def enqueue_review(self, query_id: int, reason: str) -> int:
         """Put an already logged query into the review queue (a 👎, a hand-off)."""
@@ -212,7 +226,7 @@ class KnowledgeBase:
     def record_feedback(self, query_id: int, user: str, helpful: bool) -> None:
         with self.lock, self.db.atomic():
             self.db.execute("delete from feedback where query_id = ? and user = ?", [query_id, user])
-            self.db["feedback"].insert({"query_id": query_id, "ts": now_iso(), "user": user, "helpful": int(helpful)})
+            self.db.table("feedback").insert({"query_id": query_id, "ts": now_iso(), "user": user, "helpful": int(helpful)})
 
     def query_row(self, query_id: int) -> dict[str, Any]:
         with self.lock:
@@ -242,7 +256,9 @@ class KnowledgeBase:
 
     def save_session(self, session: str, state: dict[str, Any]) -> None:
         with self.lock, self.db.atomic():
-            self.db["sessions"].upsert({"id": session, "state": _json(state), "updated_at": now_iso()}, pk="id")
+            self.db.execute("insert into sessions (id, state, updated_at) values (?, ?, ?) on conflict(id) do "
+                            "update set state = excluded.state, updated_at = excluded.updated_at",
+                            [session, _json(state), now_iso()])
 
     def forget_user(self, user: str) -> int:
         """Delete everything stored about one pseudonymous user; returns rows removed."""
@@ -258,7 +274,7 @@ class KnowledgeBase:
     def save_model(self, examples_hash: str, versions: dict[str, str], report: dict[str, Any], blob: bytes) -> None:
         with self.lock, self.db.atomic():
             self.db.execute("delete from models")
-            self.db["models"].insert({"created_at": now_iso(), "examples_hash": examples_hash,
+            self.db.table("models").insert({"created_at": now_iso(), "examples_hash": examples_hash,
                                       "versions": _json(versions), "report": _json(report), "blob": blob})
 
     def model_report(self) -> dict[str, Any]:
@@ -284,14 +300,15 @@ class KnowledgeBase:
                      query_id: int | None) -> int:
         """Record a new hand-off (its staff message is attached with :meth:`attach_handoff_message`)."""
         with self.lock, self.db.atomic():
-            return int(self.db["handoffs"].insert({
+            table = self.db.table("handoffs").insert({
                 "staff_chat_id": staff_chat_id, "user_chat_id": user_chat_id, "user": user, "lang": lang,
                 "question": question, "query_id": query_id, "status": "open", "created_at": now_iso(),
-            }).last_pk)
+            })
+            return int(str(table.last_pk))
 
     def attach_handoff_message(self, handoff_id: int, staff_message_id: int) -> None:
         with self.lock, self.db.atomic():
-            self.db["handoffs"].update(handoff_id, {"staff_message_id": staff_message_id})
+            self.db.table("handoffs").update(handoff_id, {"staff_message_id": staff_message_id})
 
     def handoff(self, handoff_id: int) -> "Handoff":
         with self.lock:
@@ -310,7 +327,7 @@ class KnowledgeBase:
     def record_handoff_reply(self, handoff_id: int, text: str, staff: str) -> None:
         """Keep the latest staff reply (it becomes the proposed answer if staff ask for it)."""
         with self.lock, self.db.atomic():
-            self.db["handoffs"].update(handoff_id, {"status": "answered", "reply": text, "replied_by": staff,
+            self.db.table("handoffs").update(handoff_id, {"status": "answered", "reply": text, "replied_by": staff,
                                                     "replied_at": now_iso()})
 
     def propose_from_handoff(self, handoff_id: int, staff: str, reason: str = "proposed answer") -> int:
@@ -327,8 +344,8 @@ class KnowledgeBase:
                 rows = list(self.db.query("select candidates from queries where id = ?", [item.query_id]))
                 cands = rows[0]["candidates"] if rows else "[]"
             review_id = self._enqueue(item.query_id, stamp, item.user, item.question, reason, cands)
-            self.db["unanswered"].update(review_id, {"resolution": item.reply})
-            self.db["handoffs"].update(handoff_id, {"status": "proposed", "review_id": review_id})
+            self.db.table("unanswered").update(review_id, {"resolution": item.reply})
+            self.db.table("handoffs").update(handoff_id, {"status": "proposed", "review_id": review_id})
             return review_id
 
     def recent_questions(self, user: str, limit: int = 5) -> list[dict[str, Any]]:

@@ -311,6 +311,17 @@ async def test_in_groups_only_commands_mentions_and_replies_are_answered(
     assert "/topics" in helped.text
 
 
+async def test_an_unknown_command_gets_help_and_an_edited_message_is_not_answered_twice(
+        bot: Application, server: BotApiServer) -> None:
+    helped = await say(server, 1045, "/whatever")
+    assert "/topics" in helped.text
+    mark = len(server.calls)
+    server.push("edited_message", {"message_id": 1, "date": 0, "edit_date": 1, "text": "博士买房有补贴吗",
+                                   "chat": server.chat(1045), "from": server.user(1045)})
+    await server.quiet(0.4)
+    assert not server.sent("sendMessage", 1045, since=mark)
+
+
 async def test_stickers_photos_voice_and_files_get_a_polite_text(bot: Application, server: BotApiServer) -> None:
     kinds = {
         "sticker": {"sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
@@ -362,7 +373,9 @@ async def test_an_error_is_logged_and_the_bot_keeps_running(bot: Application, se
     server.fail("sendMessage", 400)
     mark = len(server.calls)
     server.message(1080, "你好")
-    await server.wait_for(lambda c: c.method == "sendMessage" and c.status == 200, mark)
+    apology = await server.wait_message(1080, since=mark)
+    assert "出了问题" in apology.text
+    await server.wait_message(STAFF_CHAT, since=mark, contains="BadRequest")
     again = await say(server, 1081, "你好")
     assert again.text
 

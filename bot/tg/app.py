@@ -7,17 +7,18 @@ Handler groups: -2 flood control, -1 staff authorisation, 0 everything else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
-from telegram.error import Forbidden, RetryAfter, TimedOut
+from telegram.error import Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes,
                           MessageHandler, filters)
 
 from ..assistant import Assistant
 from ..settings import Settings
-from . import callbacks, guards, handlers
+from . import buttons, callbacks, guards, handlers
 from .audience import ADDRESSED, MEDIA
 from .context import Services, TalentContext, client_lang
 from .desk import Desk
@@ -29,7 +30,7 @@ from .phrases import COMMANDS, STAFF, say
 
 log = logging.getLogger(__name__)
 
-CONNECTIONS = 64  # HTTP connections for sending: many chats at once (more only queue on a busy loop)
+CONNECTIONS = 16  # HTTP connections for sending; more only adds pool overhead (see the Telegram benchmark)
 CONCURRENT_UPDATES = 64  # updates handled at once (each chat still in order, see lanes)
 
 
@@ -56,17 +57,20 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
 
 
 def _add_handlers(application: Application, settings: Settings) -> None:
+    new = filters.UpdateType.MESSAGE  # an edited message is not asked again
     staff_chat = filters.Chat(settings.staff_chat_id) if settings.staff_chat_id is not None else None
-    talk = ADDRESSED & ~staff_chat if staff_chat is not None else ADDRESSED
+    talk = new & ADDRESSED & ~staff_chat if staff_chat is not None else new & ADDRESSED
     application.add_handler(MessageHandler(talk, guards.flood), group=-2)
-    application.add_handler(CallbackQueryHandler(guards.staff_only, pattern=r"^v1\|s\|"), group=-1)
+    application.add_handler(CallbackQueryHandler(guards.staff_only, pattern=buttons.pattern(buttons.PROPOSE)),
+                            group=-1)
     if staff_chat is not None:
-        application.add_handler(MessageHandler(staff_chat & filters.REPLY, guards.staff_only), group=-1)
-        application.add_handler(MessageHandler(staff_chat & filters.REPLY & ~filters.COMMAND, staff_reply))
+        application.add_handler(MessageHandler(new & staff_chat & filters.REPLY, guards.staff_only), group=-1)
+        application.add_handler(MessageHandler(new & staff_chat & filters.REPLY & ~filters.COMMAND, staff_reply))
     for name, callback in (("start", handlers.start), ("help", handlers.help_command), ("topics", handlers.topics),
                            ("lang", handlers.language), ("human", handlers.human), ("forget", handlers.forget)):
         application.add_handler(CommandHandler(name, callback, filters=talk))
     application.add_handler(MessageHandler(talk & filters.TEXT & ~filters.COMMAND, handlers.text))
+    application.add_handler(MessageHandler(talk & filters.COMMAND & filters.ChatType.PRIVATE, handlers.help_command))
     application.add_handler(MessageHandler(talk & MEDIA, handlers.media))
     application.add_handler(CallbackQueryHandler(callbacks.press))
 
@@ -91,14 +95,22 @@ async def _on_error(update: object, context: TalentContext) -> None:
         return
     log.error("error while handling an update", exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
-        staff_chat = context.services.settings.staff_chat_id
-        try:
-            if update.effective_chat.id != staff_chat:
-                await send_text(context.bot, update.effective_chat.id, say("error", client_lang(update)))
-            if staff_chat is not None:
-                await send_text(context.bot, staff_chat, STAFF["error"].format(kind=type(error).__name__))
-        except Exception:  # noqa: BLE001 - the error handler must never raise
-            log.warning("could not report the error", exc_info=True)
+        await _report(update, context, type(error).__name__)
+
+
+async def _report(update: Update, context: TalentContext, kind: str) -> None:
+    """One polite text to the person, the kind of error to the staff chat; never raises."""
+    assert update.effective_chat is not None
+    staff_chat = context.services.settings.staff_chat_id
+    with contextlib.suppress(TelegramError):
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+    with contextlib.suppress(TelegramError):
+        if update.effective_chat.id != staff_chat:
+            await send_text(context.bot, update.effective_chat.id, say("error", client_lang(update)))
+    with contextlib.suppress(TelegramError):
+        if staff_chat is not None:
+            await send_text(context.bot, staff_chat, STAFF["error"].format(kind=kind))
 
 
 def webhook_options(settings: Settings) -> dict[str, object]:

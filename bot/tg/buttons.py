@@ -47,6 +47,11 @@ def encode(action: str, value: str = "") -> str:
     return data
 
 
+def pattern(action: str) -> str:
+    """A regular expression for the data of ``action``'s buttons (to route them to a handler group)."""
+    return "^" + re.escape(f"{VERSION}|{CODES[action]}|")
+
+
 def decode(data: str | None) -> Press | None:
     """The press, or None when the data is stale, forged or malformed."""
     if not data or len(data.encode()) > MAX_BYTES:

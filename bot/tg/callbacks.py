@@ -66,7 +66,7 @@ async def human(update: Update, context: TalentContext, value: str) -> None:
     await _answer(update)
     async with context.services.lanes.lane(person.chat_id):
         lang = await asyncio.to_thread(context.desk.language, person, client_lang(update))
-        await handoff.hand_off(context, update, lang)
+        await handoff.hand_off(context, update, lang, int(value) if value else None)
 
 
 async def language(update: Update, context: TalentContext, value: str) -> None:

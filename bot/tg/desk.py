@@ -82,9 +82,9 @@ class Desk:
         return self.assistant.feedback(query_id, who.user, helpful, CHANNEL)
 
     def language(self, who: Who, fallback: str) -> str:
-        """The language the user chose with /lang, else ``fallback`` (from Telegram's language_code)."""
+        """The language chosen with /lang, else the one last spoken, else ``fallback`` (Telegram's language_code)."""
         state = self.kb.load_session(self.kb.pseudonym(CHANNEL, f"session:{who.session}"))
-        return str(state.get("lang") or fallback)
+        return str(state.get("lang") or state.get("last_lang") or fallback)
 
     def _hint_language(self, who: Who, lang: str) -> None:
         key = self.kb.pseudonym(CHANNEL, f"session:{who.session}")
@@ -111,14 +111,16 @@ class Desk:
 
     # ---- hand-offs
 
-    def open_handoff(self, who: Who, lang: str) -> Ticket:
-        """Record a hand-off of the user's latest question, with their recent questions as context."""
+    def open_handoff(self, who: Who, lang: str, query_id: int | None = None) -> Ticket:
+        """Record a hand-off of the user's question ``query_id`` (else their latest question),
+        with their recent questions as context."""
         staff_chat = self.settings.staff_chat_id
         if staff_chat is None:
             raise NotFound("no staff chat configured")
         recent = self.kb.recent_questions(self._user_key(who), CONTEXT_TURNS)
         asked = [q for q in recent if q["outcome"] != "handoff" and not str(q["text"]).startswith("[")]
-        latest = asked[-1] if asked else (recent[-1] if recent else None)
+        chosen = [q for q in recent if q["id"] == query_id]
+        latest = chosen[-1] if chosen else asked[-1] if asked else (recent[-1] if recent else None)
         question = str(latest["text"]) if latest else ""
         query_id = int(latest["id"]) if latest else None
         handoff_id = self.kb.open_handoff(staff_chat, who.chat_id, self._user_key(who), lang, question, query_id)

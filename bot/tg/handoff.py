@@ -23,13 +23,13 @@ from .render import choices
 log = logging.getLogger(__name__)
 
 
-async def hand_off(context: TalentContext, update: Update, lang: str) -> None:
-    """Forward the person's latest question to the staff chat and tell them staff were notified."""
+async def hand_off(context: TalentContext, update: Update, lang: str, query_id: int | None = None) -> None:
+    """Forward the person's question (``query_id``, else the latest) to the staff chat; tell them staff know."""
     person, staff_chat = who(update), context.services.settings.staff_chat_id
     if staff_chat is None:
         await send_text(context.bot, person.chat_id, say("handoff_unavailable", lang))
         return
-    ticket = await asyncio.to_thread(context.desk.open_handoff, person, lang)
+    ticket = await asyncio.to_thread(context.desk.open_handoff, person, lang, query_id)
     name = update.effective_user.full_name if update.effective_user else "?"
     body = STAFF["handoff_body"].format(question=ticket.question or "-",
                                         context="\n".join(ticket.context) or STAFF["no_context"])
@@ -64,8 +64,8 @@ async def staff_reply(update: Update, context: TalentContext) -> None:
     except (Forbidden, BadRequest) as exc:
         await message.reply_text(STAFF["not_delivered"].format(id=ticket.id, reason=type(exc).__name__))
         return
-    await asyncio.to_thread(context.desk.record_reply, ticket.id, content, message.from_user.id if
-                            message.from_user else 0)
+    staff_id = message.from_user.id if message.from_user else 0
+    await asyncio.to_thread(context.desk.record_reply, ticket.id, content, staff_id)
     await message.reply_text(STAFF["delivered"].format(id=ticket.id))
 
 
