@@ -265,9 +265,33 @@ class KnowledgeBase:
         removed = 0
         with self.lock, self.db.atomic():
             for table, column in (("queries", "user"), ("unanswered", "user"), ("feedback", "user"),
-                                  ("sessions", "id")):
+                                  ("sessions", "id"), ("subscriptions", "user")):
                 removed += self.db.execute(f"delete from [{table}] where [{column}] = ?", [user]).rowcount
         return removed
+
+    # ------------------------------------------------------------ broadcast subscriptions
+
+    def subscribe(self, user: str, chat_id: int, lang: str) -> bool:
+        """Opt a user in to broadcasts; False when already subscribed (chat and language updated)."""
+        with self.lock, self.db.atomic():
+            known = bool(list(self.db.query("select 1 from subscriptions where user = ?", [user])))
+            self.db.execute("insert into subscriptions (user, chat_id, lang, ts) values (?, ?, ?, ?) on conflict"
+                            "(user) do update set chat_id = excluded.chat_id, lang = excluded.lang",
+                            [user, chat_id, lang, now_iso()])
+        return not known
+
+    def unsubscribe(self, user: str) -> bool:
+        with self.lock, self.db.atomic():
+            return self.db.execute("delete from subscriptions where user = ?", [user]).rowcount > 0
+
+    def drop_subscribed_chat(self, chat_id: int) -> bool:
+        with self.lock, self.db.atomic():
+            return self.db.execute("delete from subscriptions where chat_id = ?", [chat_id]).rowcount > 0
+
+    def subscribers(self) -> list[int]:
+        with self.lock:
+            rows = list(self.db.query("select chat_id from subscriptions order by ts, rowid"))
+        return [int(r["chat_id"]) for r in rows]
 
     # ------------------------------------------------------------ models
 

@@ -247,6 +247,9 @@ async def _params(request: web.Request) -> dict[str, Any]:
     form = await request.post() if request.can_read_body else {}
     raw = {**request.query, **{k: v for k, v in form.items() if isinstance(v, str)}}
     params: dict[str, Any] = {}
+    files = {k: v.file.read() for k, v in form.items() if isinstance(v, web.FileField)}
+    if files:
+        params["_files"] = files  # uploads (sendPhoto, sendDocument): field name → bytes
     for key, value in raw.items():
         if key in STRING_KEYS:
             params[key] = value

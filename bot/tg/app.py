@@ -18,7 +18,7 @@ from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler,
 
 from ..assistant import Assistant
 from ..settings import Settings
-from . import buttons, callbacks, guards, handlers
+from . import buttons, callbacks, guards, handlers, staff
 from .audience import ADDRESSED, MEDIA
 from .context import Services, TalentContext, client_lang
 from .desk import Desk
@@ -63,6 +63,7 @@ def _add_handlers(application: Application, settings: Settings) -> None:
     application.add_handler(MessageHandler(talk, guards.flood), group=-2)
     application.add_handler(CallbackQueryHandler(guards.staff_only, pattern=buttons.pattern(buttons.PROPOSE)),
                             group=-1)
+    staff.add_handlers(application, new & ADDRESSED)  # before the catch-alls below and the hand-off replies
     if staff_chat is not None:
         application.add_handler(MessageHandler(new & staff_chat & filters.REPLY, guards.staff_only), group=-1)
         application.add_handler(MessageHandler(new & staff_chat & filters.REPLY & ~filters.COMMAND, staff_reply))

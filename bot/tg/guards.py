@@ -4,9 +4,14 @@
   gets one notice, then silence until the window passes.
 - group -1, ``staff_only``: staff buttons and replies in the staff chat pass only
   for ``TALENTBOT_STAFF_IDS``; checked on every call, buttons included.
+  ``staff_command`` does the same for staff commands (and replies to review
+  items), with a polite text. Every refusal is logged (pseudonymously).
 """
 
 from __future__ import annotations
+
+import asyncio
+import logging
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
@@ -15,6 +20,8 @@ from .context import TalentContext, client_lang
 from .flood import NOTICE, PASS
 from .outbox import send_text
 from .phrases import say
+
+log = logging.getLogger(__name__)
 
 
 async def flood(update: Update, context: TalentContext) -> None:
@@ -30,9 +37,34 @@ async def flood(update: Update, context: TalentContext) -> None:
 
 
 async def staff_only(update: Update, context: TalentContext) -> None:
-    user = update.effective_user
-    if user is not None and user.id in context.services.settings.staff_ids:
+    if _is_staff(update, context):
         return
+    await _log_refusal(update, context)
     if update.callback_query is not None:
         await update.callback_query.answer(say("staff_only", client_lang(update)), show_alert=True)
     raise ApplicationHandlerStop
+
+
+async def staff_command(update: Update, context: TalentContext) -> None:
+    """A staff command from someone not on the staff list: one polite text, logged, and nothing else runs."""
+    if _is_staff(update, context):
+        return
+    await _log_refusal(update, context)
+    if update.effective_chat is not None:
+        await send_text(context.bot, update.effective_chat.id, say("staff_command", client_lang(update)))
+    raise ApplicationHandlerStop
+
+
+def _is_staff(update: Update, context: TalentContext) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in context.services.settings.staff_ids
+
+
+async def _log_refusal(update: Update, context: TalentContext) -> None:
+    """The button's data or the command word (never free text), and the user's pseudonym."""
+    user, message = update.effective_user, update.effective_message
+    text = (message.text or "") if message else ""
+    what = update.callback_query.data if update.callback_query else text.split()[0] if text.startswith("/") \
+        else "a reply"
+    key = await asyncio.to_thread(context.desk.kb.pseudonym, "telegram", user.id) if user else "?"
+    log.warning("refused a staff action from non-staff user %s: %.64r", key, what)

@@ -21,11 +21,13 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "help": {
         "zh": "直接输入您的问题即可，例如“博士买房有补贴吗”“硕士租房补贴多少”。\n"
-              "/topics 主题菜单\n/lang 切换语言\n/human 联系工作人员\n/forget 删除我的记录\n"
+              "/topics 主题菜单\n/lang 切换语言\n/human 联系工作人员\n/subscribe 订阅政策通知\n"
+              "/forget 删除我的记录\n"
               "每个答案下方可点 👍 / 👎 反馈。",
         "en": "Just type your question, e.g. \"PhD housing subsidy?\" or \"rent subsidy for a master's graduate\".\n"
               "/topics the topic menu\n/lang change language\n/human talk to a person\n"
-              "/forget delete my records\nTap 👍 / 👎 under an answer to tell us whether it helped.",
+              "/subscribe get policy news\n/forget delete my records\n"
+              "Tap 👍 / 👎 under an answer to tell us whether it helped.",
     },
     "topics": {"zh": "请选择一个主题：", "en": "Pick a topic:"},
     "lang_prompt": {"zh": "请选择语言 / Choose a language:", "en": "Choose a language / 请选择语言:"},
@@ -66,6 +68,19 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "Sorry, something went wrong with your message. Please try again later, or send /human.",
     },
     "human_button": {"zh": "转人工", "en": "Talk to a person"},
+    "staff_command": {
+        "zh": "抱歉，这个命令仅供人才服务中心的工作人员使用。发送 /help 查看我能为您做什么。",
+        "en": "Sorry, this command is for the talent service centre's staff only. Send /help to see what I can do.",
+    },
+    "subscribed": {
+        "zh": "已订阅：有新的人才政策通知时我会发给您。发送 /unsubscribe 可随时退订。",
+        "en": "Subscribed: I will send you news about talent policies. Send /unsubscribe to stop at any time.",
+    },
+    "already_subscribed": {"zh": "您已经订阅了政策通知。发送 /unsubscribe 可退订。",
+                           "en": "You are already subscribed. Send /unsubscribe to stop."},
+    "unsubscribed": {"zh": "已退订，不会再收到政策通知。", "en": "Unsubscribed; you will get no more news."},
+    "not_subscribed": {"zh": "您没有订阅政策通知。发送 /subscribe 可订阅。",
+                       "en": "You are not subscribed. Send /subscribe to get news."},
 }
 
 STAFF: dict[str, str] = {
@@ -80,6 +95,31 @@ STAFF: dict[str, str] = {
     "proposed": "📚 Proposed for review (#{review}).",
     "no_reply_yet": "Reply to the hand-off first; the reply becomes the proposed answer.",
     "error": "⚠️ Error while handling an update: {kind}",
+    "review_empty": "The review queue is empty.",
+    "review_summary": "{items} open review items in {groups} groups; the first {shown} follow. "
+                      "Press a button to assign or ignore a whole group, or reply to an item with the answer.",
+    "review_item": "📝 Review #{id} · {n} similar · {reason}",
+    "review_body": "Question: {question}\nCandidates: {candidates}\nAlso asked:\n{similar}\n\n"
+                   "Reply to this message to answer it (your text is the answer in both languages; "
+                   "start with #intent_id to choose the intent, else the top candidate).",
+    "review_ignore": "🚫 Ignore",
+    "review_refused": "⚠️ Not done: {reason}",
+    "review_done": "✅ Review #{id}: {resolution} ({n} items).",
+    "review_answered": "✅ Review #{id} answered: new entry {entry} ({n} items). The bot reloads by itself.",
+    "stats_refused": "⚠️ {reason}",
+    "stats_caption": "Queries since {since}",
+    "reloaded": "🔄 Reloaded the knowledge base and the model (content version {version}).",
+    "reload_unchanged": "Nothing changed since the last load (content version {version}).",
+    "exported": "The knowledge base in the seed layout (YAML); unzip it and load it with "
+                "python run_bot.py kb import DIR",
+    "broadcast_usage": "Usage: /broadcast TEXT — you get a preview to confirm before anything is sent.",
+    "broadcast_preview": "📢 Broadcast preview · to {n} subscribers",
+    "broadcast_confirm": "✅ Send",
+    "broadcast_cancel": "✖️ Cancel",
+    "broadcast_stale": "This broadcast was already sent or cancelled (or the bot restarted).",
+    "broadcast_cancelled": "Broadcast cancelled; nothing was sent.",
+    "broadcast_report": "📢 Broadcast done: {delivered} delivered, {removed} removed (blocked the bot), "
+                        "{failed} failed.",
 }
 
 COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
