@@ -68,7 +68,7 @@ def resolve(core: str, entities: Entities, ranking: list[Prediction], context: C
         return Resolution([previous, *rest], merged, True)
     if is_followup_question(core) and ranking[0].intent not in policy_intents:
         # "what about renting?": the best policy topic, since the chat is about policies already
-        topics = [p for p in ranking if p.intent in policy_intents]
+        topics = [p for p in ranking if p.intent in policy_intents and p.intent not in PROCESS_INTENTS]
         if topics and topics[0].confidence >= FOLLOWUP_FLOOR:
             return Resolution(swap_to_front(ranking, topics[0].intent), merged, False, leaning=True)
     return Resolution(ranking, merged, False)

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
-from intents.classifier import IntentClassifier, Prediction, build_pipeline, versions
+from intents.classifier import IntentClassifier, Prediction, versions
 from intents.decide import OUT_OF_SCOPE, Thresholds
 from intents.lexicon import strip_filler
 from intents.normalize import Normalizer
@@ -67,12 +66,11 @@ def evaluate(understanding: ReadingSteps, texts: list[str], labels: list[str], f
     """Out-of-fold probabilities, each message read exactly as the Assistant reads it."""
     normalized = [understanding.normalizer(t) for t in texts]
     y = np.array(labels)
-    pipeline = build_pipeline(understanding.segmenter)
     classes = np.array(sorted(set(labels)))
     column = {c: i for i, c in enumerate(classes)}
     probs = np.zeros((len(normalized), len(classes)))
     for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(normalized, y):
-        model = IntentClassifier(clone(pipeline).fit([normalized[i] for i in train_idx], y[train_idx]), "")
+        model = IntentClassifier.train([normalized[i] for i in train_idx], list(y[train_idx]), understanding.segmenter)
         rank = _batched(model, [normalized[i] for i in test_idx])
         for i in test_idx:
             for prediction in read_message(rank, normalized[i], understanding.occupations).ranking:

@@ -25,6 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from .entities import extract_entities
 from .segment import Segmenter
 
 
@@ -126,9 +127,15 @@ class IntentClassifier:
 
     @classmethod
     def train(cls, texts: Sequence[str], intents: Sequence[str], segmenter: Segmenter) -> "IntentClassifier":
-        """Fit on normalised ``texts``."""
+        """Fit on normalised ``texts``.
+
+        Phrases that name another city are left out: the reading step sends those
+        out of scope by rule, and as training data they would only teach the model
+        that "PhD housing subsidy" itself is out of scope.
+        """
+        kept = [(t, i) for t, i in zip(texts, intents) if extract_entities(t).other_place is None]
         pipeline = build_pipeline(segmenter)
-        pipeline.fit(list(texts), list(intents))
+        pipeline.fit([t for t, _ in kept], [i for _, i in kept])
         return cls(pipeline, examples_hash(zip(texts, intents), segmenter.words))
 
     def rank(self, text: str, top: int | None = None) -> list[Prediction]:

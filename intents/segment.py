@@ -22,11 +22,13 @@ jieba.setLogLevel(logging.WARNING)
 
 
 def _stem(word: str) -> str:
-    """A tiny English stemmer: enough to join subsidy/subsidies, permit/permits."""
+    """A tiny English stemmer: enough to join subsidy/subsidies, permit/permits, rent/renting."""
     if word.endswith("'s"):
         word = word[:-2]
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
     return word

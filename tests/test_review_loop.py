@@ -136,7 +136,7 @@ def test_ignore_closes_items_without_teaching_anything(db_path: Path) -> None:
 
 
 def test_a_written_answer_becomes_an_entry_the_assistant_uses(db_path: Path) -> None:
-    question = "who pays for my apartment"
+    question = "who covers my lodging costs"
     assert ask(db_path, question)[0]["outcome"] == "fallback"
     [group] = [g for g in open_groups(db_path) if g["text"] == question]
     done = run(["review", "answer", str(group["ids"][0]), "--intent", "rental_housing", "--zh",
@@ -212,7 +212,7 @@ def test_train_refuses_a_much_worse_model_unless_forced(db_path: Path, settings:
 
 def test_refresh_picks_up_an_answer_written_through_another_connection(assistant: Assistant,
                                                                        settings: Settings) -> None:
-    question = "who pays for my apartment"
+    question = "who covers my lodging costs"
     assert assistant.handle(question, "s1").outcome == "fallback"
     assistant.refresh()
     assert assistant.refresh() is False  # nothing changed since

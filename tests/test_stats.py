@@ -32,7 +32,7 @@ from .test_cli import ROOT, run
 
 QUESTIONS = [  # question, the outcome the seeded assistant gives
     ("博士买房有补贴吗", "answer"), ("what is the 5+22 policy", "answer"), ("硕士租房补贴每月多少", "answer"),
-    ("补贴", "clarify"), ("今天天气怎么样", "fallback"), ("今天天气怎么样？", "fallback"),
+    ("人才", "clarify"), ("今天天气怎么样", "fallback"), ("今天天气怎么样？", "fallback"),
     ("  今天 天气 怎么样!", "fallback"), ("股票怎么买", "fallback"), ("转人工", "handoff"), ("你好", "smalltalk"),
 ]
 NOW = datetime.now(timezone.utc)
