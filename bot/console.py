@@ -39,7 +39,7 @@ def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
                 print(reply, file=out)
                 continue
             buttons = reply.buttons
-            print(_show(reply), file=out, flush=True)
+            print(_show(reply) + ("" if interactive else "\n"), file=out, flush=True)
     finally:
         assistant.close()
     return 0
