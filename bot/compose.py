@@ -23,7 +23,11 @@ class Composer:
     def source_lines(self, entry: Entry, lang: str) -> tuple[str, ...]:
         lines = []
         for source in entry.sources:
-            line = f"{t('source', lang)}{source.title} ({source.date or t('undated', lang)})"
+            line = f"{t('source', lang)}{source.title}"
+            if not source.date:
+                line += f" ({t('undated', lang)})"
+            elif source.date[:4] not in source.title:  # the title often names its date already
+                line += f" ({source.date})"
             if source.url:
                 line += f" {source.url}"
             lines.append(line)
