@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Iterator
+from typing import AsyncIterator, Iterator
 
 import pytest
 
 from bot.assistant import Assistant
 from bot.settings import Settings, load_settings
 from knowledge import SEED_DIR, Dataset, KnowledgeBase, read_dir
+from tests.tg_server import BotApiServer
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +41,14 @@ def db_path(tmp_path: Path, template_db: Path) -> Path:
 @pytest.fixture
 def settings(db_path: Path) -> Settings:
     return load_settings({}, env_file=None).with_db(db_path)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[BotApiServer]:
+    """The Bot API server on 127.0.0.1 that the Telegram tests talk to."""
+    made = await BotApiServer().start()
+    yield made
+    await made.stop()
 
 
 @pytest.fixture

@@ -32,13 +32,6 @@ USER_RATE = 8
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[BotApiServer]:
-    made = await BotApiServer().start()
-    yield made
-    await made.stop()
-
-
-@pytest.fixture
 def tg_settings(settings: Settings, server: BotApiServer) -> Settings:
     return dataclasses.replace(settings, token=TOKEN, api_base_url=server.base_url, staff_chat_id=STAFF_CHAT,
                                staff_ids=frozenset({STAFF}), send_rate=0, user_rate=USER_RATE)

@@ -33,13 +33,6 @@ OUTSIDER = 12345
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[BotApiServer]:
-    made = await BotApiServer().start()
-    yield made
-    await made.stop()
-
-
-@pytest.fixture
 async def bot(settings: Settings, assistant: Assistant, server: BotApiServer) -> AsyncIterator[Application]:
     configured = dataclasses.replace(settings, token=TOKEN, api_base_url=server.base_url, staff_chat_id=STAFF_CHAT,
                                      staff_ids=frozenset({STAFF}), send_rate=0)
