@@ -83,11 +83,18 @@ def _record(kb: KnowledgeBase, who: str, table: str, row_id: str, after: dict[st
         action = "insert" if before is None else "delete" if after is None else "update"
         _write(kb, table, row_id, before, after)
         stamp = now_iso()
-        change = {"ts": stamp, "who": who, "table_name": table, "row_id": row_id, "action": action,
-                  "before": _dump(before), "after": _dump(after), "note": note, "reverts": reverts}
-        change_id = kb.db.table("changes").insert(change).last_rowid
+        change_id = log_change(kb, who, stamp, table, row_id, action, before, after, note, reverts)
         bump_version(kb)
-    return Change(int(change_id or 0), stamp, who, table, row_id, action, before, after, note, reverts)
+    return Change(change_id, stamp, who, table, row_id, action, before, after, note, reverts)
+
+
+def log_change(kb: KnowledgeBase, who: str, stamp: str, table: str, row_id: object, action: str,
+               before: dict[str, Any] | None, after: dict[str, Any] | None, note: str | None = None,
+               reverts: int | None = None) -> int:
+    """Write one change-log row (call inside the transaction that made the change); returns its id."""
+    change = {"ts": stamp, "who": who, "table_name": table, "row_id": str(row_id), "action": action,
+              "before": _dump(before), "after": _dump(after), "note": note, "reverts": reverts}
+    return int(kb.db.table("changes").insert(change).last_rowid or 0)
 
 
 def _dump(row: dict[str, Any] | None) -> str | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Sequence
 
+from .changes import log_change
 from .errors import KnowledgeError, NotFound
 from .models import Review, Text
 from .seedfiles import _Row, parse_entry
@@ -201,7 +202,7 @@ def _decide(kb: KnowledgeBase, review_ids: Iterable[int], who: str, action: str,
             if entry_id is not None:
                 _add_question(kb, entry_id, row["text"], who, stamp, row["id"])
             _close(kb, row, "ignored" if action == "ignored" else "resolved", resolution, who, stamp)
-        version = _bump_version(kb)
+        version = kb.bump_version()
     return Resolution(action, resolution, tuple(ids), added, entry_id, version)
 
 
@@ -227,7 +228,7 @@ def _close(kb: KnowledgeBase, row: dict[str, Any], status: str, resolution: str,
     after = dict(row, status=status, resolution=resolution, resolved_by=who, resolved_at=stamp)
     kb.db.table("unanswered").update(row["id"], {k: after[k] for k in ("status", "resolution", "resolved_by",
                                                                   "resolved_at")})
-    _log(kb, who, stamp, "unanswered", row["id"], "update", row, after, f"review {row['id']}: {resolution}")
+    log_change(kb, who, stamp, "unanswered", row["id"], "update", row, after, f"review {row['id']}: {resolution}")
 
 
 def _add_phrase(kb: KnowledgeBase, text: str, intent: str, who: str, stamp: str, review_id: int) -> int:
@@ -240,7 +241,7 @@ def _add_phrase(kb: KnowledgeBase, text: str, intent: str, who: str, stamp: str,
         return 0
     row = {"text": text, "intent": intent, "origin": "review", "created_at": stamp}
     row_id = kb.db.table("examples").insert(row).last_pk
-    _log(kb, who, stamp, "examples", row_id, "insert", None, dict(row, id=row_id), f"review {review_id}")
+    log_change(kb, who, stamp, "examples", row_id, "insert", None, dict(row, id=row_id), f"review {review_id}")
     return 1
 
 
@@ -252,7 +253,7 @@ def _add_question(kb: KnowledgeBase, entry_id: str, text: str, who: str, stamp: 
         return
     after = dict(before, questions=json.dumps([*questions, text.strip()], ensure_ascii=False), updated_at=stamp)
     kb.db.table("entries").update(entry_id, {"questions": after["questions"], "updated_at": stamp})
-    _log(kb, who, stamp, "entries", entry_id, "update", before, after, f"review {review_id}: linked")
+    log_change(kb, who, stamp, "entries", entry_id, "update", before, after, f"review {review_id}: linked")
 
 
 def _new_entry_id(kb: KnowledgeBase, intent: str) -> str:
@@ -274,16 +275,4 @@ def _insert_entry(kb: KnowledgeBase, entry_id: str, intent: str, questions: list
     stamp = now_iso()
     row = _entry_row(entry, stamp)
     kb.db.table("entries").insert(row)
-    _log(kb, who, stamp, "entries", entry_id, "insert", None, row, "answer from the review queue")
-
-
-def _log(kb: KnowledgeBase, who: str, stamp: str, table: str, row_id: object, action: str,
-         before: dict[str, Any] | None, after: dict[str, Any] | None, note: str) -> None:
-    kb.db.table("changes").insert({
-        "ts": stamp, "who": who, "table_name": table, "row_id": str(row_id), "action": action,
-        "before": None if before is None else json.dumps(before, ensure_ascii=False),
-        "after": None if after is None else json.dumps(after, ensure_ascii=False), "note": note, "reverts": None})
-
-
-def _bump_version(kb: KnowledgeBase) -> int:
-    return kb.bump_version()
+    log_change(kb, who, stamp, "entries", entry_id, "insert", None, row, "answer from the review queue")
