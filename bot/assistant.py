@@ -80,7 +80,7 @@ class Assistant:
         reading = self.understanding.read(raw)
         lang = state.get("lang") or detect_lang(reading.normalized, default=state.get("last_lang", "zh"))
         if not has_words(reading.core):
-            reply = self._nothing_to_read(lang, raw)
+            reply = self._nothing_to_read(lang)
             return self._finish(reply, raw, user_key, session_key, channel, started, state, None)
         context = Context.from_dict(state.get("context"))
         resolution = resolve(reading.core, reading.entities, reading.ranking, context, self.understanding.segmenter,
@@ -110,7 +110,7 @@ class Assistant:
         if topic and context is not None:
             context = dataclasses.replace(context, topic=topic)
         elif topic:
-            context = Context(topic, topic, Entities(), "", 1.0)
+            context = Context(topic, topic, Entities(), 1.0)
         entities = context.entities if context else Entities()
         decision = Decision("answer", intent, 1.0, "chosen", (Prediction(intent, 1.0),))
         reply, new_context = self._respond(decision, entities, "", lang, context)
@@ -141,11 +141,9 @@ class Assistant:
         topic_entry = self.retriever.best(topic, entities, "") if topic else None
         reply = self.composer.answer(entry, lang, top, cands, topic, topic_entry)
         subject = topic or (intent if intent not in PROCESS_INTENTS else None)
-        text = core or (context.text if context else "")
-        return reply, Context(intent, subject, entities, text if intent == subject else
-                              (context.text if context else text), decision.confidence)
+        return reply, Context(intent, subject, entities, decision.confidence)
 
-    def _nothing_to_read(self, lang: str, raw: str) -> Reply:
+    def _nothing_to_read(self, lang: str) -> Reply:
         return Reply(text=t("empty", lang), lang=lang, intent="out_of_scope", confidence=0.0, outcome="fallback")
 
     def _finish(self, reply: Reply, raw: str, user_key: str, session_key: str, channel: str, started: float,

@@ -32,12 +32,11 @@ class Context:
     intent: str
     topic: str | None
     entities: Entities
-    text: str
     confidence: float
 
     def to_dict(self) -> dict[str, Any]:
         return {"intent": self.intent, "topic": self.topic, "entities": self.entities.as_dict(),
-                "text": self.text, "confidence": self.confidence}
+                "confidence": self.confidence}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "Context | None":
@@ -45,7 +44,7 @@ class Context:
             return None
         return cls(intent=str(data["intent"]), topic=data.get("topic"),
                    entities=Entities.from_dict(dict(data.get("entities") or {})),
-                   text=str(data.get("text") or ""), confidence=float(data.get("confidence") or 0.0))
+                   confidence=float(data.get("confidence") or 0.0))
 
 
 @dataclass(frozen=True)
