@@ -1,7 +1,7 @@
 """Load benchmark of the Telegram channel: the talent bot beside a bare echo bot.
 
 Both bots run in this process against the loopback Bot API server of the tests
-(``tests/tg_server.py``), which runs in a child process together with the load:
+(``benchmarks/loopback.py``), which runs in a child process together with the load:
 ``--chats`` simulated chats each send ``--messages`` questions, one after the
 other (a person waits for the answer before asking again). Latency is measured
 by the server, from the moment an update is available to ``getUpdates`` until
@@ -30,13 +30,19 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from telegram import Update  # noqa: E402
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
+from telegram.ext import (  # noqa: E402
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
-from bot.assistant import Assistant  # noqa: E402
-from bot.bench import QUESTIONS  # noqa: E402
+from benchmarks.loopback import TOKEN, BotApiServer, Call  # noqa: E402
+from bot.channels.tg.app import CONCURRENT_UPDATES, CONNECTIONS, build_application  # noqa: E402
+from bot.cli.bench import QUESTIONS  # noqa: E402
+from bot.engine.assistant import Assistant  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from bot.tg.app import CONCURRENT_UPDATES, CONNECTIONS, build_application  # noqa: E402
-from tests.tg_server import TOKEN, BotApiServer, Call  # noqa: E402
 
 ASKED = tuple(text for _, text in QUESTIONS if text not in ("转人工",))
 

@@ -20,9 +20,22 @@ from typing import Any, Mapping
 
 from .errors import KnowledgeError, NotFound, ValidationError
 from .models import Entry
-from .seedfiles import (PARSERS, TABLES, Dataset, _dump_yaml, _Row, _rows, check, contact_to_mapping,
-                        entry_to_mapping, parse_contact, parse_entry, parse_term, to_mappings)
-from .store import KnowledgeBase, _contact_row, _entry, _entry_row, now_iso
+from .seedfiles import (
+    PARSERS,
+    TABLES,
+    Dataset,
+    SeedRow,
+    check,
+    contact_to_mapping,
+    dump_yaml,
+    entry_to_mapping,
+    parse_contact,
+    parse_entry,
+    parse_term,
+    seed_rows,
+    to_mappings,
+)
+from .store import KnowledgeBase, contact_row, entry_of, entry_row, now_iso
 
 KEYS = {"entries": "id", "contacts": "id", "terms": "term", "examples": "id", "unanswered": "id"}
 """The tables whose changes can be reverted, with their primary keys."""
@@ -137,7 +150,7 @@ def change(kb: KnowledgeBase, change_id: int) -> Change:
 # ---------------------------------------------------------------- validation
 
 
-def _cross_check(kb: KnowledgeBase, row: _Row, entry: Entry) -> None:
+def _cross_check(kb: KnowledgeBase, row: SeedRow, entry: Entry) -> None:
     """The import's cross-references (intent, contact, follow-ups, topic) against the database."""
     data = Dataset(intents=kb.intents(), contacts=kb.contacts(), entries=[entry])
     check(data, {"intents": [], "contacts": [], "entries": [row], "terms": [], "examples": []})
@@ -148,7 +161,7 @@ def valid_entry(kb: KnowledgeBase, mapping: Mapping[str, Any], label: str, numbe
 
     Raises :class:`ValidationError` naming ``label`` (a file or the entry) and the field.
     """
-    row = _Row(label, number or 1, None, dict(mapping))
+    row = SeedRow(label, number or 1, None, dict(mapping))
     try:
         entry = parse_entry(row)
         _cross_check(kb, row, entry)
@@ -173,7 +186,7 @@ def add_entry(kb: KnowledgeBase, mapping: Mapping[str, Any], who: str, label: st
     with kb.lock, kb.db.atomic():
         if _row(kb, "entries", entry.id) is not None:
             raise ValidationError(label, None, "id", f"entry '{entry.id}' already exists (edit it instead)")
-        return _record(kb, who, "entries", entry.id, _entry_row(entry, now_iso()), note or "add")
+        return _record(kb, who, "entries", entry.id, entry_row(entry, now_iso()), note or "add")
 
 
 def replace_entry(kb: KnowledgeBase, entry_id: str, mapping: Mapping[str, Any], who: str,
@@ -187,7 +200,7 @@ def replace_entry(kb: KnowledgeBase, entry_id: str, mapping: Mapping[str, Any], 
         current = _row(kb, "entries", entry_id)
         if current is None:
             raise NotFound(f"no entry '{entry_id}'")
-        row = _entry_row(entry, now_iso())
+        row = entry_row(entry, now_iso())
         if _same(current, row):
             return None
         return _record(kb, who, "entries", entry_id, row, note or "edit")
@@ -245,7 +258,7 @@ def stale(kb: KnowledgeBase, days: int, today: date | None = None) -> list[Entry
 
 
 def _valid_contact(kb: KnowledgeBase, mapping: Mapping[str, Any], label: str) -> dict[str, Any]:
-    row = _Row(label, 1, None, dict(mapping))
+    row = SeedRow(label, 1, None, dict(mapping))
     try:
         contact = parse_contact(row)
     except ValidationError as exc:
@@ -254,7 +267,7 @@ def _valid_contact(kb: KnowledgeBase, mapping: Mapping[str, Any], label: str) ->
     for topic in contact.topics:
         if topic not in intents:
             raise ValidationError(label, None, "topics", f"unknown intent '{topic}'")
-    return _contact_row(contact)
+    return contact_row(contact)
 
 
 def add_contact(kb: KnowledgeBase, mapping: Mapping[str, Any], who: str) -> Change:
@@ -309,7 +322,7 @@ def add_term(kb: KnowledgeBase, term: str, who: str, kind: str = "word", canonic
     None when the term is already there with the same kind and canonical form.
     """
     label = f"term '{term}'"
-    row = _Row(label, 1, None, {"term": term, "kind": kind, "canonical": canonical})
+    row = SeedRow(label, 1, None, {"term": term, "kind": kind, "canonical": canonical})
     try:
         parsed = parse_term(row)
     except ValidationError as exc:
@@ -364,7 +377,7 @@ def _refuse_reverted(kb: KnowledgeBase, old: Change) -> None:
 def _check_restorable(kb: KnowledgeBase, old: Change) -> None:
     """The row being put back must still pass validation against today's intents and contacts."""
     if old.table == "entries" and old.before is not None:
-        valid_entry(kb, entry_to_mapping(_entry(old.before)), f"entry '{old.row_id}' as before change {old.id}")
+        valid_entry(kb, entry_to_mapping(entry_of(old.before)), f"entry '{old.row_id}' as before change {old.id}")
     if old.table == "contacts" and old.before is None:
         _refuse_if_used(kb, old.row_id)
 
@@ -374,12 +387,12 @@ def _check_restorable(kb: KnowledgeBase, old: Change) -> None:
 
 def entry_yaml(entry: Entry) -> str:
     """One entry in the seed format, as staff edit it."""
-    return _dump_yaml(entry_to_mapping(entry))
+    return dump_yaml(entry_to_mapping(entry))
 
 
 def content_problems(kb: KnowledgeBase) -> list[ValidationError]:
     """Every row of the database's content that an import would refuse, named by table, row and field."""
-    rows = {table: [_Row(f"database {table}", n, None, m) for n, m in enumerate(items, start=1)]
+    rows = {table: [SeedRow(f"database {table}", n, None, m) for n, m in enumerate(items, start=1)]
             for table, items in to_mappings(kb.dataset()).items()}
     return _problems(rows)
 
@@ -389,18 +402,18 @@ def directory_problems(directory: Path | str) -> list[ValidationError]:
     directory = Path(directory)
     if not directory.is_dir():
         return [ValidationError(str(directory), None, None, "is not a directory")]
-    rows: dict[str, list[_Row]] = {}
+    rows: dict[str, list[SeedRow]] = {}
     unreadable: list[ValidationError] = []
     for table in TABLES:
         try:
-            rows[table] = list(_rows(directory, table))
+            rows[table] = list(seed_rows(directory, table))
         except ValidationError as exc:  # a file that is not YAML or JSON at all
             rows[table] = []
             unreadable.append(exc)
     return unreadable + _problems(rows)
 
 
-def _problems(rows: dict[str, list[_Row]]) -> list[ValidationError]:
+def _problems(rows: dict[str, list[SeedRow]]) -> list[ValidationError]:
     """Parse every row (collecting each bad one), then cross-check the good ones (first problem)."""
     problems: list[ValidationError] = []
     data, good = Dataset(), {}

@@ -22,8 +22,8 @@ from typing import Any, Iterable, Sequence
 from .changes import log_change
 from .errors import KnowledgeError, NotFound
 from .models import Review, Text
-from .seedfiles import _Row, parse_entry
-from .store import KnowledgeBase, _entry_row, _review, now_iso
+from .seedfiles import SeedRow, parse_entry
+from .store import KnowledgeBase, entry_row, now_iso, review_of
 
 SIMILAR = 0.6  # character-bigram Jaccard at or above which two questions are "the same question"
 MAX_PHRASE = 1000  # longest question kept as a training phrase (the limit of examples files)
@@ -127,7 +127,7 @@ def item(kb: KnowledgeBase, review_id: int) -> Review:
         rows = list(kb.db.query("select * from unanswered where id = ?", [review_id]))
     if not rows:
         raise NotFound(f"no review item {review_id}")
-    return _review(rows[0])
+    return review_of(rows[0])
 
 
 def group_of(kb: KnowledgeBase, review_id: int) -> Group:
@@ -271,8 +271,8 @@ def _insert_entry(kb: KnowledgeBase, entry_id: str, intent: str, questions: list
     mapping = {"id": entry_id, "intent": intent, "title": {"zh": title, "en": title}, "questions": questions,
                "answer": {"zh": answer_zh, "en": answer_en}, "reviewed": today, "status": "active",
                "sources": [{"fact": "staff", "title": STAFF_SOURCE, "url": None, "date": today}]}
-    entry = parse_entry(_Row("review answer", 1, None, mapping))
+    entry = parse_entry(SeedRow("review answer", 1, None, mapping))
     stamp = now_iso()
-    row = _entry_row(entry, stamp)
+    row = entry_row(entry, stamp)
     kb.db.table("entries").insert(row)
     log_change(kb, who, stamp, "entries", entry_id, "insert", None, row, "answer from the review queue")

@@ -47,7 +47,7 @@ class Dataset:
 
 
 @dataclass(frozen=True)
-class _Row:
+class SeedRow:
     file: str
     number: int
     line: int | None
@@ -75,7 +75,7 @@ class _Row:
             return Text()
         if not isinstance(value, dict):
             raise self.fail(fld, "must have 'zh' and 'en' texts")
-        sub = _Row(self.file, self.number, self.line, value)
+        sub = SeedRow(self.file, self.number, self.line, value)
         return Text(zh=_prefixed(sub, fld, "zh", required), en=_prefixed(sub, fld, "en", required))
 
     def str_list(self, fld: str) -> tuple[str, ...]:
@@ -85,14 +85,14 @@ class _Row:
         return tuple(str(v).strip() for v in value if str(v).strip())
 
 
-def _prefixed(row: _Row, parent: str, key: str, required: bool) -> str:
+def _prefixed(row: SeedRow, parent: str, key: str, required: bool) -> str:
     try:
         return row.text(key, required)
     except ValidationError as exc:
         raise ValidationError(row.file, row.number, f"{parent}.{key}", exc.message, row.line) from None
 
 
-def _yaml_rows(path: Path, name: str) -> Iterator[_Row]:
+def _yaml_rows(path: Path, name: str) -> Iterator[SeedRow]:
     try:
         raw = path.read_text(encoding="utf-8")
         node = yaml.compose(raw)
@@ -111,10 +111,10 @@ def _yaml_rows(path: Path, name: str) -> Iterator[_Row]:
         line = node.value[number - 1].start_mark.line + 1 if node is not None else None
         if not isinstance(item, dict):
             raise ValidationError(name, number, None, "must be a mapping of fields", line)
-        yield _Row(name, number, line, item)
+        yield SeedRow(name, number, line, item)
 
 
-def _jsonl_rows(path: Path, name: str) -> Iterator[_Row]:
+def _jsonl_rows(path: Path, name: str) -> Iterator[SeedRow]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError:
@@ -130,10 +130,10 @@ def _jsonl_rows(path: Path, name: str) -> Iterator[_Row]:
             raise ValidationError(name, number, None, f"is not valid JSON: {exc.msg}", line_no) from None
         if not isinstance(item, dict):
             raise ValidationError(name, number, None, "must be a JSON object", line_no)
-        yield _Row(name, number, line_no, item)
+        yield SeedRow(name, number, line_no, item)
 
 
-def _rows(directory: Path, table: str) -> Iterator[_Row]:
+def seed_rows(directory: Path, table: str) -> Iterator[SeedRow]:
     for suffix, reader in ((".yaml", _yaml_rows), (".jsonl", _jsonl_rows)):
         path = directory / f"{table}{suffix}"
         if path.is_file():
@@ -143,7 +143,7 @@ def _rows(directory: Path, table: str) -> Iterator[_Row]:
         yield from _example_dir_rows(directory / "examples")
 
 
-def _example_dir_rows(folder: Path) -> Iterator[_Row]:
+def _example_dir_rows(folder: Path) -> Iterator[SeedRow]:
     for path in sorted(folder.glob("*.yaml")):
         name = f"examples/{path.name}"
         try:
@@ -154,10 +154,10 @@ def _example_dir_rows(folder: Path) -> Iterator[_Row]:
             raise ValidationError(name, None, "examples", "must have 'intent' and a list 'examples'")
         intent = data.get("intent")
         for number, text in enumerate(data["examples"], start=1):
-            yield _Row(name, number, None, {"text": text, "intent": intent, "origin": "seed"})
+            yield SeedRow(name, number, None, {"text": text, "intent": intent, "origin": "seed"})
 
 
-def _date(row: _Row, fld: str, required: bool) -> str | None:
+def _date(row: SeedRow, fld: str, required: bool) -> str | None:
     value = row.data.get(fld)
     if value is None or value == "":
         if required:
@@ -171,21 +171,21 @@ def _date(row: _Row, fld: str, required: bool) -> str | None:
     return text
 
 
-def _id(row: _Row, fld: str = "id") -> str:
+def _id(row: SeedRow, fld: str = "id") -> str:
     value = row.text(fld)
     if not ID_RE.match(value):
         raise row.fail(fld, f"'{value}' is not a valid id (lowercase letters, digits, - _ .)")
     return value
 
 
-def parse_intent(row: _Row) -> Intent:
+def parse_intent(row: SeedRow) -> Intent:
     kind = row.text("kind")
     if kind not in ("policy", "conversation"):
         raise row.fail("kind", "must be 'policy' or 'conversation'")
     return Intent(id=_id(row), kind=kind, label=row.localized("label"))
 
 
-def parse_contact(row: _Row) -> Contact:
+def parse_contact(row: SeedRow) -> Contact:
     return Contact(
         id=_id(row), name=row.localized("name"), topics=row.str_list("topics"),
         phone=row.text("phone", required=False) or None,
@@ -197,11 +197,11 @@ def parse_contact(row: _Row) -> Contact:
     )
 
 
-def _source(row: _Row, index: int, item: object) -> Source:
+def _source(row: SeedRow, index: int, item: object) -> Source:
     fld = f"sources[{index}]"
     if not isinstance(item, dict):
         raise row.fail(fld, "must be a mapping with fact, title, url, date")
-    sub = _Row(row.file, row.number, row.line, item)
+    sub = SeedRow(row.file, row.number, row.line, item)
     try:
         return Source(fact=sub.text("fact"), title=sub.text("title"),
                       url=sub.text("url", required=False) or None, date=_date(sub, "date", False))
@@ -209,7 +209,7 @@ def _source(row: _Row, index: int, item: object) -> Source:
         raise row.fail(f"{fld}.{exc.field}", exc.message) from None
 
 
-def parse_entry(row: _Row) -> Entry:
+def parse_entry(row: SeedRow) -> Entry:
     conditions = row.data.get("conditions") or {}
     if not isinstance(conditions, dict):
         raise row.fail("conditions", "must be a mapping such as {degree: phd}")
@@ -236,7 +236,7 @@ def parse_entry(row: _Row) -> Entry:
     )
 
 
-def parse_term(row: _Row) -> Term:
+def parse_term(row: SeedRow) -> Term:
     kind = row.text("kind", required=False) or "word"
     if kind not in TERM_KINDS:
         raise row.fail("kind", f"must be one of {sorted(TERM_KINDS)}")
@@ -244,18 +244,18 @@ def parse_term(row: _Row) -> Term:
     return Term(term=row.text("term", limit=40), kind=kind, canonical=canonical)
 
 
-def parse_catalogue(row: _Row) -> dict[str, Any]:
+def parse_catalogue(row: SeedRow) -> dict[str, Any]:
     return {"occupation": row.text("occupation", limit=200), "industry": row.text("industry", False, 200),
             "level": row.text("level", False, 100), "notes": row.text("notes", False),
             "source": row.text("source", False)}
 
 
-def parse_example(row: _Row) -> Example:
+def parse_example(row: SeedRow) -> Example:
     return Example(text=row.text("text", limit=1000), intent=row.text("intent"),
                    origin=row.text("origin", required=False) or "seed")
 
 
-PARSERS: dict[str, Callable[[_Row], Any]] = {
+PARSERS: dict[str, Callable[[SeedRow], Any]] = {
     "intents": parse_intent, "contacts": parse_contact, "entries": parse_entry,
     "terms": parse_term, "catalogue": parse_catalogue, "examples": parse_example,
 }
@@ -267,16 +267,16 @@ def read_dir(directory: Path | str) -> Dataset:
     if not directory.is_dir():
         raise ValidationError(str(directory), None, None, "is not a directory")
     data = Dataset()
-    rows_of: dict[str, list[_Row]] = {}
+    rows_of: dict[str, list[SeedRow]] = {}
     for table in TABLES:
-        rows = list(_rows(directory, table))
+        rows = list(seed_rows(directory, table))
         rows_of[table] = rows
         setattr(data, table, [PARSERS[table](row) for row in rows])
     check(data, rows_of)
     return data
 
 
-def check(data: Dataset, rows_of: dict[str, list[_Row]]) -> None:
+def check(data: Dataset, rows_of: dict[str, list[SeedRow]]) -> None:
     """Cross-references: unique ids, known intents and contacts."""
     intents = {i.id for i in data.intents}
     contacts = {c.id for c in data.contacts}
@@ -368,7 +368,7 @@ def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _str_presenter)
 
 
-def _dump_yaml(value: Any) -> str:
+def dump_yaml(value: Any) -> str:
     return yaml.dump(value, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
@@ -386,7 +386,7 @@ def write_dir(data: Dataset, directory: Path | str, fmt: str = "yaml") -> list[P
             written.extend(_write_example_files(rows, directory / "examples"))
         else:
             path = directory / f"{table}.yaml"
-            path.write_text(_dump_yaml(rows), encoding="utf-8")
+            path.write_text(dump_yaml(rows), encoding="utf-8")
             written.append(path)
     return written
 
@@ -399,6 +399,6 @@ def _write_example_files(rows: list[dict[str, Any]], folder: Path) -> list[Path]
     paths = []
     for intent, texts in sorted(by_intent.items()):
         path = folder / f"{intent}.yaml"
-        path.write_text(_dump_yaml({"intent": intent, "examples": texts}), encoding="utf-8")
+        path.write_text(dump_yaml({"intent": intent, "examples": texts}), encoding="utf-8")
         paths.append(path)
     return paths

@@ -21,7 +21,17 @@ from typing import Any, Iterator
 import sqlite_utils
 
 from .errors import NotFound
-from .models import Contact, Entry, Example, Intent, QueryRecord, Review, Source, Term, Text
+from .models import (
+    Contact,
+    Entry,
+    Example,
+    Intent,
+    QueryRecord,
+    Review,
+    Source,
+    Term,
+    Text,
+)
 from .schema import migrate
 from .seedfiles import Dataset
 
@@ -92,8 +102,8 @@ class KnowledgeBase:
         stamp = now_iso()
         self.db.table("intents").insert_all(
             {"id": i.id, "kind": i.kind, "label_zh": i.label.zh, "label_en": i.label.en} for i in data.intents)
-        self.db.table("contacts").insert_all(_contact_row(c) for c in data.contacts)
-        self.db.table("entries").insert_all(_entry_row(e, stamp) for e in data.entries)
+        self.db.table("contacts").insert_all(contact_row(c) for c in data.contacts)
+        self.db.table("entries").insert_all(entry_row(e, stamp) for e in data.entries)
         self.db.table("terms").insert_all({"term": t.term, "kind": t.kind, "canonical": t.canonical} for t in data.terms)
         self.db.table("catalogue").insert_all(dict(c) for c in data.catalogue)
         self.db.table("examples").insert_all(
@@ -117,19 +127,19 @@ class KnowledgeBase:
             sql += " and status = 'active'"
         with self.lock:
             rows = list(self.db.query(sql + " order by rowid", params))
-        return [_entry(r) for r in rows]
+        return [entry_of(r) for r in rows]
 
     def entry(self, entry_id: str) -> Entry:
         with self.lock:
             rows = list(self.db.query("select * from entries where id = ?", [entry_id]))
         if not rows:
             raise NotFound(f"no entry '{entry_id}'")
-        return _entry(rows[0])
+        return entry_of(rows[0])
 
     def contacts(self) -> list[Contact]:
         with self.lock:
             rows = list(self.db.query("select * from contacts order by rowid"))
-        return [_contact(r) for r in rows]
+        return [contact_of(r) for r in rows]
 
     def terms(self) -> list[Term]:
         with self.lock:
@@ -221,7 +231,7 @@ class KnowledgeBase:
             params.append(status)
         with self.lock:
             rows = list(self.db.query(sql + " order by id limit ?", params + [limit]))
-        return [_review(r) for r in rows]
+        return [review_of(r) for r in rows]
 
     def record_feedback(self, query_id: int, user: str, helpful: bool) -> None:
         with self.lock, self.db.atomic():
@@ -301,6 +311,13 @@ class KnowledgeBase:
             self.db.table("models").insert({"created_at": now_iso(), "examples_hash": examples_hash,
                                       "versions": _json(versions), "report": _json(report), "blob": blob})
 
+    def live_stamp(self) -> tuple[str, int | None]:
+        """The content version and the id of the stored model: two primary-key look-ups in one statement."""
+        with self.lock:
+            row = self.db.execute("select (select value from meta where key = 'content_version'), "
+                                  "(select max(id) from models)").fetchone()
+        return str(row[0] or "0"), row[1]
+
     def model_report(self) -> dict[str, Any]:
         """The report stored with the live model (``{}`` when there is none)."""
         with self.lock:
@@ -339,14 +356,14 @@ class KnowledgeBase:
             rows = list(self.db.query("select * from handoffs where id = ?", [handoff_id]))
         if not rows:
             raise NotFound(f"no hand-off {handoff_id}")
-        return _handoff(rows[0])
+        return handoff_of(rows[0])
 
     def handoff_by_message(self, staff_chat_id: int, staff_message_id: int) -> "Handoff | None":
         """The hand-off whose staff-chat message this is, or None."""
         with self.lock:
             rows = list(self.db.query("select * from handoffs where staff_chat_id = ? and staff_message_id = ?",
                                       [staff_chat_id, staff_message_id]))
-        return _handoff(rows[0]) if rows else None
+        return handoff_of(rows[0]) if rows else None
 
     def record_handoff_reply(self, handoff_id: int, text: str, staff: str) -> None:
         """Keep the latest staff reply (it becomes the proposed answer if staff ask for it)."""
@@ -402,7 +419,7 @@ class Handoff:
     review_id: int | None
 
 
-def _handoff(r: dict[str, Any]) -> Handoff:
+def handoff_of(r: dict[str, Any]) -> Handoff:
     return Handoff(id=r["id"], staff_chat_id=r["staff_chat_id"], staff_message_id=r["staff_message_id"],
                    user_chat_id=r["user_chat_id"], user=r["user"], lang=r["lang"] or "zh",
                    question=r["question"] or "", query_id=r["query_id"], status=r["status"], reply=r["reply"],
@@ -412,7 +429,7 @@ def _handoff(r: dict[str, Any]) -> Handoff:
 # ---------------------------------------------------------------- row mapping
 
 
-def _entry_row(e: Entry, stamp: str) -> dict[str, Any]:
+def entry_row(e: Entry, stamp: str) -> dict[str, Any]:
     return {
         "id": e.id, "intent": e.intent, "title_zh": e.title.zh, "title_en": e.title.en,
         "questions": _json(list(e.questions)), "answer_zh": e.answer.zh, "answer_en": e.answer.en,
@@ -423,7 +440,7 @@ def _entry_row(e: Entry, stamp: str) -> dict[str, Any]:
     }
 
 
-def _entry(r: dict[str, Any]) -> Entry:
+def entry_of(r: dict[str, Any]) -> Entry:
     return Entry(
         id=r["id"], intent=r["intent"], title=Text(r["title_zh"] or "", r["title_en"] or ""),
         answer=Text(r["answer_zh"] or "", r["answer_en"] or ""), conditions=json.loads(r["conditions"] or "{}"),
@@ -434,7 +451,7 @@ def _entry(r: dict[str, Any]) -> Entry:
     )
 
 
-def _contact_row(c: Contact) -> dict[str, Any]:
+def contact_row(c: Contact) -> dict[str, Any]:
     return {
         "id": c.id, "name_zh": c.name.zh, "name_en": c.name.en, "topics": _json(list(c.topics)),
         "phone": c.phone, "address_zh": c.address.zh, "address_en": c.address.en, "hours_zh": c.hours.zh,
@@ -442,7 +459,7 @@ def _contact_row(c: Contact) -> dict[str, Any]:
     }
 
 
-def _contact(r: dict[str, Any]) -> Contact:
+def contact_of(r: dict[str, Any]) -> Contact:
     return Contact(
         id=r["id"], name=Text(r["name_zh"] or "", r["name_en"] or ""), topics=tuple(json.loads(r["topics"] or "[]")),
         phone=r["phone"], address=Text(r["address_zh"] or "", r["address_en"] or ""),
@@ -451,7 +468,7 @@ def _contact(r: dict[str, Any]) -> Contact:
     )
 
 
-def _review(r: dict[str, Any]) -> Review:
+def review_of(r: dict[str, Any]) -> Review:
     cands = tuple((str(c[0]), float(c[1])) for c in json.loads(r["candidates"] or "[]"))
     return Review(id=r["id"], query_id=r["query_id"], ts=r["ts"], text=r["text"], reason=r["reason"],
                   candidates=cands, status=r["status"], resolution=r["resolution"],

@@ -9,10 +9,10 @@ from typing import AsyncIterator, Iterator
 
 import pytest
 
-from bot.assistant import Assistant
+from benchmarks.loopback import BotApiServer
+from bot.engine.assistant import Assistant
 from bot.settings import Settings, load_settings
 from knowledge import SEED_DIR, Dataset, KnowledgeBase, read_dir
-from tests.tg_server import BotApiServer
 
 
 @pytest.fixture(scope="session")

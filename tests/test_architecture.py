@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import COMMANDS, build_parser
+from bot.cli.main import COMMANDS, build_parser
 from bot.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +36,53 @@ def test_lower_layers_do_not_import_upwards(package: str, forbidden: set[str]) -
 
 def test_only_the_telegram_subpackage_imports_telegram() -> None:
     users = {f for f, m in _imports("bot") if m == "telegram"}
-    assert all(f.startswith("bot/tg/") for f in users), users
+    assert users and all(f.startswith("bot/channels/tg/") for f in users), users
+
+
+def _bot_imports(folder: str) -> set[tuple[str, str]]:
+    """(file, bot subpackage) for every absolute import of bot.X inside bot/FOLDER."""
+    found = set()
+    for path in (ROOT / "bot" / folder).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot."):
+                found.add((str(path.relative_to(ROOT)), node.module.split(".")[1]))
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                found.add((str(path.relative_to(ROOT)), "relative"))
+    return found
+
+
+@pytest.mark.parametrize("folder, allowed", [
+    ("engine", {"engine", "settings"}),
+    ("staff", {"engine", "staff", "settings"}),
+    ("channels", {"engine", "staff", "channels", "settings"}),
+    ("cli", {"engine", "staff", "channels", "cli", "settings"}),
+])
+def test_the_layout_shows_the_architecture(folder: str, allowed: set[str]) -> None:
+    """The engine knows no channel, staff verbs know no channel, only the command line knows everything."""
+    bad = {(f, m) for f, m in _bot_imports(folder) if m not in allowed}
+    assert not bad
+
+
+def test_no_production_module_imports_tests() -> None:
+    users = {f for package in ("bot", "intents", "knowledge", "benchmarks") for f, m in _imports(package)
+             if m == "tests"}
+    assert not users
+
+
+def test_no_sql_outside_the_knowledge_package() -> None:
+    sql = ("execute(", "executemany(", ".query(", "select ", "insert into", "delete from")
+    users = [str(p.relative_to(ROOT)) for p in (ROOT / "bot").rglob("*.py")
+             if any(word in p.read_text(encoding="utf-8").lower() for word in sql)]
+    assert not users
+
+
+def test_the_knowledge_package_shares_no_private_names() -> None:
+    """Row mappers and helpers used across modules are public; underscore names stay in their module."""
+    shared = {(f, a.name) for path in (ROOT / "knowledge").rglob("*.py")
+              for f in [str(path.relative_to(ROOT))]
+              for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+              if isinstance(node, ast.ImportFrom) for a in node.names if a.name.startswith("_")}
+    assert not shared
 
 
 def test_only_settings_reads_the_environment() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.reply import MAX_REPLY, plain
+from bot.engine.assistant import Assistant
+from bot.engine.reply import MAX_REPLY, plain
 
 
 def test_doctoral_purchase_question_gets_the_doctoral_figure_with_its_source(assistant: Assistant) -> None:

@@ -1,7 +1,7 @@
 """Staff keep the knowledge base right: edit, retire, review dates, terms, history and revert.
 
 Every test works on a real copy of the seeded database; commands run through
-``bot.cli.main`` (or a real process where an editor is involved), and the
+``bot.cli.main.main`` (or a real process where an editor is involved), and the
 effect is checked where a user would notice it: in the assistant's answers.
 """
 
@@ -19,12 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.assistant import Assistant
-from bot.cli import main
+from bot.cli.main import main
+from bot.engine.assistant import Assistant
+from bot.engine.understanding import Understanding
 from bot.settings import Settings
-from bot.understanding import Understanding
-from knowledge import KnowledgeBase, ValidationError
-from knowledge import changes
+from knowledge import KnowledgeBase, ValidationError, changes
 from knowledge.models import QueryRecord
 
 ROOT = Path(__file__).resolve().parents[1]

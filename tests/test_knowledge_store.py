@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import SEED_DIR, Dataset, KnowledgeBase, ValidationError, read_dir, write_dir
+from knowledge import (
+    SEED_DIR,
+    Dataset,
+    KnowledgeBase,
+    ValidationError,
+    read_dir,
+    write_dir,
+)
 from knowledge.models import QueryRecord
 from knowledge.schema import MIGRATIONS, SCHEMA_VERSION, applied
 

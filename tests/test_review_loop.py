@@ -13,10 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.assistant import Assistant
-from bot.refresh import live_model_report
+from bot.engine.assistant import Assistant
+from bot.engine.refresh import live_model_report
 from bot.settings import Settings
-from bot.training import train_report
+from bot.staff.training import train_report
 from knowledge import KnowledgeBase
 from knowledge import review as queue
 from knowledge.models import QueryRecord

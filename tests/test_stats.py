@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.statscli import DATABASE_NAME, metadata, prepare_browse
+from bot.cli.stats import DATABASE_NAME, metadata, prepare_browse
+from bot.engine.assistant import Assistant
 from knowledge.stats import (
     CANNED_QUERIES,
     StatsError,
@@ -27,8 +27,7 @@ from knowledge.stats import (
     collect,
     parse_since,
 )
-
-from .test_cli import ROOT, run
+from tests.test_cli import ROOT, run
 
 QUESTIONS = [  # question, the outcome the seeded assistant gives
     ("博士买房有补贴吗", "answer"), ("what is the 5+22 policy", "answer"), ("硕士租房补贴每月多少", "answer"),
@@ -162,7 +161,7 @@ def test_plot_writes_a_png_of_readable_size(assistant: Assistant, db_path: Path,
 
 
 def test_starting_the_assistant_does_not_import_matplotlib_or_datasette() -> None:
-    code = "import sys, bot.cli, bot.assistant; print(sorted({'matplotlib', 'datasette'} & set(sys.modules)))"
+    code = "import sys, bot.cli.main, bot.engine.assistant; print(sorted({'matplotlib', 'datasette'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.strip() == "[]", done.stderr

@@ -16,13 +16,13 @@ import aiohttp
 import pytest
 from telegram.ext import Application
 
-from bot.assistant import Assistant
+from benchmarks.loopback import BOT, TOKEN, BotApiServer, Call
+from bot.channels.tg.app import build_application, webhook_options
+from bot.channels.tg.buttons import Press, decode, encode
+from bot.channels.tg.render import reply_html, size
+from bot.engine.assistant import Assistant
+from bot.engine.reply import Reply
 from bot.settings import Settings
-from bot.tg.app import build_application, webhook_options
-from bot.tg.buttons import Press, decode, encode
-from bot.reply import Reply
-from bot.tg.render import reply_html, size
-from tests.tg_server import BOT, TOKEN, BotApiServer, Call
 
 pytestmark = pytest.mark.timeout(30)
 

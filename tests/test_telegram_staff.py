@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application
 
-from bot.assistant import Assistant
+from benchmarks.loopback import TOKEN, BotApiServer, Call
+from bot.engine.assistant import Assistant
 from bot.settings import Settings
 from knowledge import review
 from knowledge.models import QueryRecord
@@ -25,7 +26,6 @@ from tests.test_telegram import (
     start_bot,
     stop_bot,
 )
-from tests.tg_server import TOKEN, BotApiServer, Call
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -131,7 +131,7 @@ async def test_reload_and_export(bot: Application, server: BotApiServer, assista
 @pytest.mark.parametrize("command", ["/review", "/stats", "/reload", "/export", "/broadcast 大家好"])
 async def test_non_staff_are_refused_every_command(bot: Application, server: BotApiServer, command: str,
                                                    caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.tg.guards")
+    caplog.set_level(logging.WARNING, logger="bot.channels.tg.guards")
     refusal = await say(server, OUTSIDER, command, contains="仅供")
     assert refusal
     await server.quiet(0.2)

@@ -15,21 +15,20 @@ import threading
 import time
 from pathlib import Path
 
+from bot.engine.compose import Composer
+from bot.engine.dialogue import PROCESS_INTENTS, Context, resolve, topic_of
+from bot.engine.refresh import Stamp, live_stamp
+from bot.engine.reply import Reply
+from bot.engine.retrieve import Retriever
+from bot.engine.texts import t
+from bot.engine.understanding import Understanding
+from bot.settings import Settings
 from intents.classifier import Prediction
 from intents.decide import Decision, Thresholds, decide
 from intents.entities import Entities
 from intents.normalize import MAX_CHARS, detect_lang, has_words
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
 from knowledge.models import QueryRecord
-
-from .compose import Composer
-from .dialogue import PROCESS_INTENTS, Context, resolve, topic_of
-from .refresh import Stamp, live_stamp
-from .reply import Reply
-from .retrieve import Retriever
-from .settings import Settings
-from .texts import t
-from .understanding import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +194,7 @@ class Assistant:
 
     # ---- staying current (reload)
     # Staff change the database from other processes (kb edits, review decisions,
-    # train). refresh() notices with one indexed SELECT (meta content_version and
+    # train). refresh() notices with one indexed look-up (meta content_version and
     # the id of the stored model) and reloads content and classifier.
 
     def refresh(self) -> bool:

@@ -36,20 +36,19 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.tg import buttons, guards
+from bot.channels.tg.context import TalentContext, client_lang, who
+from bot.channels.tg.desk import CHANNEL, Desk, Who
+from bot.channels.tg.outbox import send_chunks, send_text
+from bot.channels.tg.phrases import STAFF, say
+from bot.channels.tg.render import pack, text_html
+from bot.engine.refresh import live_stamp
+from bot.staff.report import table
 from knowledge import review
 from knowledge.errors import KnowledgeError
 from knowledge.models import Review
 from knowledge.seedfiles import write_dir
 from knowledge.stats import collect, parse_since
-
-from ..refresh import live_stamp
-from ..statscli import table
-from . import buttons, guards
-from .context import TalentContext, client_lang, who
-from .desk import CHANNEL, Desk, Who
-from .outbox import send_chunks, send_text
-from .phrases import STAFF, say
-from .render import pack, text_html
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +122,7 @@ class StaffDesk:
 
     def stats(self, since: str) -> tuple[str, bytes]:
         """The numbers as a table and the chart as PNG bytes."""
-        from ..chart import render  # imports matplotlib: only when asked
+        from bot.staff.chart import render  # imports matplotlib: only when asked
 
         numbers = collect(self.kb, parse_since(since))
         with tempfile.TemporaryDirectory(prefix="talentbot-stats-") as work:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
+
 from intents.classifier import IntentClassifier, Prediction, examples_hash, versions
-from intents.reading import Reading, read_message
 from intents.normalize import Normalizer
+from intents.reading import Reading, read_message
 from intents.segment import Segmenter
 from knowledge import KnowledgeBase
 

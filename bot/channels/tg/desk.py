@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.engine.assistant import MENU, Assistant
+from bot.engine.reply import ASK, Button, Reply
+from bot.settings import Settings
 from knowledge.errors import NotFound
 from knowledge.store import Handoff
-
-from ..assistant import MENU, Assistant
-from ..reply import ASK, Button, Reply
-from ..settings import Settings
 
 CHANNEL = "telegram"
 CONTEXT_TURNS = 5

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from .assistant import Assistant
-from .reply import ASK, FEEDBACK, HUMAN, Button, Reply, plain
-from .settings import Settings
+from bot.engine.assistant import Assistant
+from bot.engine.reply import ASK, FEEDBACK, HUMAN, Button, Reply, plain
+from bot.settings import Settings
 
 SESSION = "console"
 QUIT = {"quit", "exit", "退出", ":q"}

@@ -16,11 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.engine.assistant import Assistant
+from bot.engine.understanding import Understanding
+from bot.settings import Settings
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
-
-from .assistant import Assistant
-from .settings import Settings
-from .understanding import Understanding
 
 QUESTIONS: tuple[tuple[str, str], ...] = (
     ("a", "博士买房有补贴吗"), ("a", "那硕士呢"), ("a", "去哪办"), ("b", "硕士租房补贴每月多少"),
@@ -35,7 +34,7 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
 )
 STARTUP_CODE = (
     "import sys, time; t=time.perf_counter(); sys.path.insert(0, {root!r});"
-    "from bot.settings import load_settings; from bot.assistant import Assistant;"
+    "from bot.settings import load_settings; from bot.engine.assistant import Assistant;"
     "a=Assistant.open(load_settings(env_file=None).with_db({db!r})); a.understanding.warm();"
     "print(time.perf_counter()-t); a.close()"
 )

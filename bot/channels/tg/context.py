@@ -13,11 +13,11 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackContext, ExtBot
 
-from ..settings import Settings
-from .desk import Desk, Who
-from .flood import FloodGate
-from .lanes import Lanes
-from .phrases import lang_of_code
+from bot.channels.tg.desk import Desk, Who
+from bot.channels.tg.flood import FloodGate
+from bot.channels.tg.lanes import Lanes
+from bot.channels.tg.phrases import lang_of_code
+from bot.settings import Settings
 
 
 @dataclass

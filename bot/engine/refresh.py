@@ -13,9 +13,6 @@ from typing import Any
 
 from knowledge import KnowledgeBase
 
-_STAMP_SQL = ("select (select value from meta where key = 'content_version') as version, "
-              "(select max(id) from models) as model")
-
 
 @dataclass(frozen=True)
 class Stamp:
@@ -27,9 +24,8 @@ class Stamp:
 
 def live_stamp(kb: KnowledgeBase) -> Stamp:
     """The current stamp: two primary-key look-ups in one statement."""
-    with kb.lock:
-        row = kb.db.execute(_STAMP_SQL).fetchone()
-    return Stamp(str(row[0] or "0"), row[1])
+    version, model_id = kb.live_stamp()
+    return Stamp(version, model_id)
 
 
 def live_model_report(kb: KnowledgeBase) -> dict[str, Any]:

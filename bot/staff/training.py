@@ -19,6 +19,8 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
+from bot.engine.refresh import live_model_report
+from bot.settings import Settings
 from intents.classifier import IntentClassifier, Prediction, versions
 from intents.decide import OUT_OF_SCOPE, Thresholds
 from intents.lexicon import strip_filler
@@ -26,9 +28,6 @@ from intents.normalize import Normalizer
 from intents.reading import read_message
 from intents.segment import Segmenter
 from knowledge import KnowledgeBase, KnowledgeError
-
-from .refresh import live_model_report
-from .settings import Settings
 
 # utility of each outcome, per example
 RIGHT_ANSWER, WRONG_ANSWER = 1.0, -3.0

@@ -8,13 +8,13 @@ import asyncio
 from telegram import Update
 from telegram.constants import ParseMode
 
-from ..reply import ASK, FEEDBACK, HUMAN
-from ..texts import t
-from . import buttons, handoff
-from .context import TalentContext, client_lang, who
-from .outbox import send_reply, send_text
-from .phrases import say
-from .render import choices, text_html
+from bot.channels.tg import buttons, handoff
+from bot.channels.tg.context import TalentContext, client_lang, who
+from bot.channels.tg.outbox import send_reply, send_text
+from bot.channels.tg.phrases import say
+from bot.channels.tg.render import choices, text_html
+from bot.engine.reply import ASK, FEEDBACK, HUMAN
+from bot.engine.texts import t
 
 
 async def press(update: Update, context: TalentContext) -> None:

@@ -10,13 +10,13 @@ import asyncio
 
 from telegram import Update
 
-from . import buttons
-from .audience import without_mention
-from .context import TalentContext, client_lang, who
-from .handoff import hand_off
-from .outbox import send_reply, send_text
-from .phrases import say
-from .render import choices, keyboard
+from bot.channels.tg import buttons
+from bot.channels.tg.audience import without_mention
+from bot.channels.tg.context import TalentContext, client_lang, who
+from bot.channels.tg.handoff import hand_off
+from bot.channels.tg.outbox import send_reply, send_text
+from bot.channels.tg.phrases import say
+from bot.channels.tg.render import choices, keyboard
 
 
 async def start(update: Update, context: TalentContext) -> None:

@@ -14,12 +14,11 @@ import getpass
 import json
 from typing import Any, TextIO
 
+from bot.cli.command import Command
+from bot.settings import Settings
 from knowledge import SEED_DIR, KnowledgeBase, KnowledgeError, read_dir
 from knowledge import review as queue
 from knowledge.models import Review
-
-from .commands import Command
-from .settings import Settings
 
 KEYS = "a=assign to intent  l=link to entry  w=write answer  i=ignore  s=skip  q=quit"
 TRAIN_HINT = "run `python run_bot.py train` to retrain the model with the new phrases"

@@ -14,11 +14,11 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from . import buttons
-from .context import TalentContext, who
-from .outbox import send_text
-from .phrases import STAFF, say
-from .render import choices
+from bot.channels.tg import buttons
+from bot.channels.tg.context import TalentContext, who
+from bot.channels.tg.outbox import send_text
+from bot.channels.tg.phrases import STAFF, say
+from bot.channels.tg.render import choices
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Callable, TextIO
 
-from .settings import Settings
+from bot.settings import Settings
 
 Command = Callable[[argparse.Namespace, Settings, TextIO, TextIO], int]

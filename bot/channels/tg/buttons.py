@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..reply import ASK, FEEDBACK, HUMAN
+from bot.engine.reply import ASK, FEEDBACK, HUMAN
 
 VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit on callback_data

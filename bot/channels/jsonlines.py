@@ -11,9 +11,9 @@ import json
 import uuid
 from typing import Any, TextIO
 
-from .assistant import Assistant
-from .reply import Reply, plain
-from .settings import Settings
+from bot.engine.assistant import Assistant
+from bot.engine.reply import Reply, plain
+from bot.settings import Settings
 
 
 def record(text: str, reply: Reply) -> dict[str, Any]:

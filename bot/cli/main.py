@@ -13,11 +13,12 @@ import logging
 import sys
 from typing import Sequence, TextIO
 
+from bot.cli import kb as kbcli
+from bot.cli import review as reviewcli
+from bot.cli import stats as statscli
+from bot.cli.command import Command
+from bot.settings import Settings, SettingsError, load_settings
 from knowledge import SEED_DIR, KnowledgeBase, KnowledgeError, read_dir, write_dir
-
-from . import kbcli, reviewcli, statscli
-from .commands import Command
-from .settings import Settings, SettingsError, load_settings
 
 STAFF_COMMANDS = (kbcli, reviewcli, statscli)
 
@@ -103,20 +104,22 @@ class _Redact(logging.Filter):
 def cmd_run(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     if not settings.token:
         return cmd_console(args, settings, stdin, out)
-    from .tg.app import run_telegram  # imported here: only this command needs telegram
+    from bot.channels.tg.app import (
+        run_telegram,  # imported here: only this command needs telegram
+    )
 
     run_telegram(settings)
     return 0
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    from .console import run_console
+    from bot.channels.console import run_console
 
     return run_console(settings, stdin, out)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    from .jsonlines import answer_lines, answer_one
+    from bot.channels.jsonlines import answer_lines, answer_one
 
     if args.jsonl:
         return answer_lines(settings, stdin, out)
@@ -151,7 +154,7 @@ def cmd_kb_import(args: argparse.Namespace, settings: Settings, stdin: TextIO, o
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    from .training import train_report
+    from bot.staff.training import train_report
 
     with _kb(settings) as kb:
         report = train_report(kb, settings, folds=args.folds, tune=args.tune, force=args.force)
@@ -167,7 +170,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
         telegram = run_telegram_bench(chats=args.chats, messages=args.messages)
         print(json.dumps(telegram, ensure_ascii=False, indent=2), file=out)
         return 0
-    from .bench import run_bench
+    from bot.cli.bench import run_bench
 
     result = run_bench(settings, rounds=args.rounds)
     print(json.dumps(result, ensure_ascii=False, indent=2), file=out)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 
-from ..reply import Reply
-from .render import keyboard, reply_html, text_html
+from bot.channels.tg.render import keyboard, reply_html, text_html
+from bot.engine.reply import Reply
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply, reply_to: int | None = None) -> Message:

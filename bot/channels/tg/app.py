@@ -13,20 +13,27 @@ from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
 from telegram.error import Forbidden, RetryAfter, TelegramError, TimedOut
-from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes,
-                          MessageHandler, filters)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
-from ..assistant import Assistant
-from ..settings import Settings
-from . import buttons, callbacks, guards, handlers, staff
-from .audience import ADDRESSED, MEDIA
-from .context import Services, TalentContext, client_lang
-from .desk import Desk
-from .flood import FloodGate
-from .handoff import staff_reply
-from .outbox import send_text
-from .pacing import Pacer
-from .phrases import COMMANDS, STAFF, say
+from bot.channels.tg import buttons, callbacks, guards, handlers, staff
+from bot.channels.tg.audience import ADDRESSED, MEDIA
+from bot.channels.tg.context import Services, TalentContext, client_lang
+from bot.channels.tg.desk import Desk
+from bot.channels.tg.flood import FloodGate
+from bot.channels.tg.handoff import staff_reply
+from bot.channels.tg.outbox import send_text
+from bot.channels.tg.pacing import Pacer
+from bot.channels.tg.phrases import COMMANDS, STAFF, say
+from bot.engine.assistant import Assistant
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -21,13 +21,18 @@ from typing import Any, TextIO
 
 import yaml
 
-from knowledge import SEED_DIR, KnowledgeBase, KnowledgeError, ValidationError, read_dir
-from knowledge import changes
+from bot.cli.command import Command
+from bot.settings import Settings
+from knowledge import (
+    SEED_DIR,
+    KnowledgeBase,
+    KnowledgeError,
+    ValidationError,
+    changes,
+    read_dir,
+)
 from knowledge.models import Contact, Entry
 from knowledge.seedfiles import TERM_KINDS
-
-from .commands import Command
-from .settings import Settings
 
 FIELD_OPTIONS = (("--intent", "intent"), ("--title-zh", "title.zh"), ("--title-en", "title.en"),
                  ("--answer-zh", "answer.zh"), ("--answer-en", "answer.en"), ("--contact", "contact"),

@@ -16,10 +16,10 @@ import logging
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from .context import TalentContext, client_lang
-from .flood import NOTICE, PASS
-from .outbox import send_text
-from .phrases import say
+from bot.channels.tg.context import TalentContext, client_lang
+from bot.channels.tg.flood import NOTICE, PASS
+from bot.channels.tg.outbox import send_text
+from bot.channels.tg.phrases import say
 
 log = logging.getLogger(__name__)
 

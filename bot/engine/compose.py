@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from bot.engine.reply import ASK, FEEDBACK, HUMAN, Button, Reply
+from bot.engine.texts import t
 from intents.classifier import Prediction
 from knowledge.models import Contact, Entry, Intent
-
-from .reply import ASK, FEEDBACK, HUMAN, Button, Reply
-from .texts import t
 
 MAX_RELATED = 2
 

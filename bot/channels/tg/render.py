@@ -13,8 +13,8 @@ from typing import Iterable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from ..reply import ASK, FEEDBACK, HUMAN, MAX_REPLY, Button, Reply
-from . import buttons
+from bot.channels.tg import buttons
+from bot.engine.reply import ASK, FEEDBACK, HUMAN, MAX_REPLY, Button, Reply
 
 SEP = "\n\n"
 

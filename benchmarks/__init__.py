@@ -1,0 +1,1 @@
+"""Benchmarks and the loopback Bot API server they (and the tests) drive."""
