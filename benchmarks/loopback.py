@@ -230,9 +230,10 @@ def _entities(text: str) -> list[dict[str, Any]]:
     if text.startswith("/"):
         length = len(text.split()[0])
         found.append({"type": "bot_command", "offset": 0, "length": _utf16(text[:length])})
-    at = text.find("@" + BOT["username"])
+    username = str(BOT["username"])
+    at = text.find("@" + username)
     if at >= 0 and not text.startswith("/"):
-        found.append({"type": "mention", "offset": _utf16(text[:at]), "length": len(BOT["username"]) + 1})
+        found.append({"type": "mention", "offset": _utf16(text[:at]), "length": len(username) + 1})
     return found
 
 

@@ -76,7 +76,7 @@ async def _drive(port_out: Any, results: Any, go: Any, chats: int, messages: int
             break
         latencies: list[float] = []
 
-        async def chat(chat_id: int) -> None:
+        async def chat(chat_id: int, latencies: list[float] = latencies) -> None:
             for number in range(messages):
                 future: asyncio.Future[float] = loop.create_future()
                 waiting[chat_id] = future

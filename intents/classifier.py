@@ -13,7 +13,7 @@ import hashlib
 import io
 import pickle
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import jieba
 import numpy as np
@@ -81,7 +81,7 @@ class _Compiled:
             offsets = np.array([c.b_ for c in calibrated.calibrators])
             self.folds.append((estimator.coef_.T.copy(), estimator.intercept_, columns, slopes, offsets))
 
-    def _tfidf(self, texts: Sequence[str], analyzer, vocabulary: dict[str, int], idf: np.ndarray,
+    def _tfidf(self, texts: Sequence[str], analyzer: Callable[[str], list[str]], vocabulary: dict[str, int], idf: np.ndarray,
                sublinear: bool) -> sparse.csr_matrix:
         """TfidfVectorizer.transform (l2 norm), computed directly."""
         indptr, indices, values = [0], [], []

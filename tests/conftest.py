@@ -56,3 +56,14 @@ def assistant(settings: Settings) -> Iterator[Assistant]:
     made = Assistant.open(settings)
     yield made
     made.close()
+
+
+SLOW_FILES = ("test_telegram.py", "test_telegram_staff.py", "test_classifier_quality.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests through the loopback Bot API server and the cross-validated quality checks are ``slow``:
+    ``python -m pytest -m "not slow"`` is the quick selection for everyday work."""
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)

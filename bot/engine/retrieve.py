@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 from intents.entities import Entities
 from intents.segment import Segmenter
@@ -41,7 +42,7 @@ def _condition_score(entry: Entry, entities: Entities, topic: str | None) -> int
 
 
 class Retriever:
-    def __init__(self, entries: list[Entry], segmenter: Segmenter, normalize):
+    def __init__(self, entries: list[Entry], segmenter: Segmenter, normalize: Callable[[str], str]):
         self._by_intent: dict[str, list[_Indexed]] = {}
         for entry in entries:
             text = " ".join([entry.title.zh, entry.title.en, *entry.questions])

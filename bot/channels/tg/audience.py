@@ -12,7 +12,7 @@ class _MentionsBot(filters.MessageFilter):
 
     def filter(self, message: Message) -> bool:
         username = message.get_bot().username.lower()
-        for entity, text in message.parse_entities([MessageEntity.MENTION]).items():
+        for text in message.parse_entities([MessageEntity.MENTION]).values():
             if text.lstrip("@").lower() == username:
                 return True
         return False
