@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from .rules import Eligibility
 
 LANGS = ("zh", "en")
 
@@ -60,6 +63,7 @@ class Entry:
     effective: str | None = None
     reviewed: str | None = None
     status: str = "active"
+    eligibility: Eligibility | None = None  # the rule of the eligibility check (knowledge.rules)
 
     @property
     def is_general(self) -> bool:

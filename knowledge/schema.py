@@ -104,10 +104,16 @@ def _m003_staff(db: sqlite_utils.Database) -> None:
     db.table("meta").upsert({"key": "content_version", "value": "1"}, pk="key")
 
 
+def _m008_eligibility(db: sqlite_utils.Database) -> None:
+    """Entries gain ``eligibility``: the rule of the eligibility check as JSON (``knowledge.rules``)."""
+    db.table("entries").add_column("eligibility", str)
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_telegram", _m002_telegram),
     ("003_staff", _m003_staff),
+    ("008_eligibility", _m008_eligibility),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

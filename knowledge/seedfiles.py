@@ -19,6 +19,7 @@ import yaml
 
 from .errors import ValidationError
 from .models import Contact, Entry, Example, Intent, Source, Term, Text
+from .rules import Eligibility, RuleError, parse_eligibility
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,79}$")
 CONDITION_VALUES: dict[str, set[object] | None] = {
@@ -232,8 +233,18 @@ def parse_entry(row: SeedRow) -> Entry:
         sources=tuple(_source(row, i, s) for i, s in enumerate(sources)),
         contact=row.text("contact", required=False) or None,
         followups=row.str_list("followups"), effective=_date(row, "effective", False),
-        reviewed=_date(row, "reviewed", False), status=status,
+        reviewed=_date(row, "reviewed", False), status=status, eligibility=_eligibility(row),
     )
+
+
+def _eligibility(row: SeedRow) -> Eligibility | None:
+    value = row.data.get("eligibility")
+    if value is None:
+        return None
+    try:
+        return parse_eligibility(value)
+    except RuleError as exc:
+        raise row.fail(f"eligibility{exc.path}", exc.message) from None
 
 
 def parse_term(row: SeedRow) -> Term:
@@ -330,6 +341,8 @@ def entry_to_mapping(entry: Entry) -> dict[str, Any]:
             out[key] = getattr(entry, key)
     if entry.followups:
         out["followups"] = list(entry.followups)
+    if entry.eligibility is not None:
+        out["eligibility"] = dict(entry.eligibility.raw)
     out["status"] = entry.status
     return out
 

@@ -32,6 +32,7 @@ from .models import (
     Term,
     Text,
 )
+from .rules import Eligibility, parse_eligibility
 from .schema import migrate
 from .seedfiles import Dataset
 
@@ -437,6 +438,7 @@ def entry_row(e: Entry, stamp: str) -> dict[str, Any]:
         "sources": _json([{"fact": s.fact, "title": s.title, "url": s.url, "date": s.date} for s in e.sources]),
         "contact": e.contact, "followups": _json(list(e.followups)), "effective": e.effective,
         "reviewed": e.reviewed, "status": e.status, "updated_at": stamp,
+        "eligibility": _json(dict(e.eligibility.raw)) if e.eligibility is not None else None,
     }
 
 
@@ -447,8 +449,13 @@ def entry_of(r: dict[str, Any]) -> Entry:
         questions=tuple(json.loads(r["questions"] or "[]")),
         sources=tuple(Source(**s) for s in json.loads(r["sources"] or "[]")), contact=r["contact"],
         followups=tuple(json.loads(r["followups"] or "[]")), effective=r["effective"], reviewed=r["reviewed"],
-        status=r["status"],
+        status=r["status"], eligibility=eligibility_of(r.get("eligibility")),
     )
+
+
+def eligibility_of(stored: str | None) -> Eligibility | None:
+    """The stored rule, read with the validation of an import (it was validated when written)."""
+    return parse_eligibility(json.loads(stored)) if stored else None
 
 
 def contact_row(c: Contact) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from bot.engine.dialogue import PROCESS_INTENTS, Context, resolve, topic_of
 from bot.engine.refresh import Stamp, live_stamp
 from bot.engine.reply import Reply
 from bot.engine.retrieve import Retriever
+from bot.engine.summary import with_offer
 from bot.engine.texts import t
 from bot.engine.understanding import Understanding
 from bot.settings import Settings
@@ -138,7 +139,8 @@ class Assistant:
             fallback = self.retriever.general("out_of_scope")
             return self.composer.conversation(fallback, lang, top, "fallback", cands), context
         topic_entry = self.retriever.best(topic, entities, "") if topic else None
-        reply = self.composer.answer(entry, lang, top, cands, topic, topic_entry)
+        reply = with_offer(self.composer.answer(entry, lang, top, cands, topic, topic_entry), entry, self.kb.entries,
+                           self.composer)
         subject = topic or (intent if intent not in PROCESS_INTENTS else None)
         return reply, Context(intent, subject, entities, decision.confidence)
 

@@ -13,6 +13,8 @@ MAX_REPLY = 4096  # Telegram's limit on one message; every channel keeps to it
 ASK = "ask"            # value: "intent" or "intent:topic"
 FEEDBACK = "feedback"  # value: "query_id:1" (helpful) or "query_id:0"
 HUMAN = "human"        # value: query id or ""
+CHECK = "check"        # the eligibility check: value: the answers so far (checkup.encode); "" starts it
+CHECK_STOP = "check_stop"  # cancel the eligibility check
 
 
 @dataclass(frozen=True)
