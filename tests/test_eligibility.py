@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -10,10 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.cli.main import main
 from bot.engine.checkup import Checkup, Prompt, decode, encode, stated_facts
 from bot.engine.compose import Composer
 from bot.engine.eligibility import Benefit, Profile, assess, next_field
 from bot.engine.summary import render
+from knowledge import KnowledgeBase, changes
 from knowledge.errors import ValidationError
 from knowledge.rules import parse_eligibility
 from knowledge.seedfiles import SeedRow, parse_entry
@@ -180,3 +183,17 @@ def test_a_rule_is_data_and_round_trips() -> None:
     parsed = parse_eligibility(rule)
     assert parse_eligibility(dict(parsed.raw)) == parsed
     assert parsed.keys() >= {"degree", "graduation_year", "graduated_within_years", "insurance_months", "district"}
+
+
+def test_the_console_runs_the_same_check(db_path: Path) -> None:
+    """``/eligibility`` in the console chat: the same questions, answers typed one a line."""
+    with KnowledgeBase.open(db_path) as kb:
+        for row in yaml.safe_load(FIXTURE.read_text(encoding="utf-8")):
+            row.pop("_window", None)
+            changes.add_entry(kb, row, "test")
+    out = io.StringIO()
+    lines = "/eligibility\nbachelor\nb\nmaster\nno\n2025\nemployed\nxigang\nyes\n3\nnone\nrent\nno\n"
+    assert main(["--db", str(db_path), "console"], stdin=io.StringIO(lines), stdout=out) == 0
+    text = out.getvalue()
+    assert "您的回答：硕士 · 非双一流 · 2025年毕业" in text
+    assert "1. 高校毕业生住房补贴：1,500元/月" in text and "注意：社保满6个月后按月发放" in text

@@ -95,7 +95,7 @@ async def test_start_welcomes_in_chinese_with_a_topic_menu_and_registers_command
     commands = server.sent("setMyCommands")
     assert {c.params.get("language_code") for c in commands} == {None, "zh"}
     zh = next(c for c in commands if c.params.get("language_code") == "zh")
-    assert {c["command"] for c in zh.params["commands"]} == {"start", "help", "topics", "lang", "human", "forget"}
+    assert {c["command"] for c in zh.params["commands"]} == {"start", "help", "topics", "eligibility", "lang", "human", "forget"}
 
 
 async def test_start_speaks_english_to_an_english_client_and_deep_links_open_a_topic(

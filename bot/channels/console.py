@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from bot.channels.guided import run_check
 from bot.engine.assistant import Assistant
-from bot.engine.reply import ASK, FEEDBACK, HUMAN, Button, Reply, plain
+from bot.engine.checkup import decode, open_checkup, session_facts
+from bot.engine.reply import ASK, CHECK, FEEDBACK, HUMAN, Button, Reply, plain
 from bot.settings import Settings
 
 SESSION = "console"
+CHANNEL = "console"
 QUIT = {"quit", "exit", "退出", ":q"}
+CHECK_COMMANDS = {"/eligibility", "资格自测"}
 
 
 def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
@@ -24,6 +28,7 @@ def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
         if interactive:
             print(_show(assistant.choose("greeting", SESSION)), file=out)
         buttons: tuple[Button, ...] = ()
+        lang = "zh"
         while True:
             if interactive:
                 print("\n> ", end="", file=out, flush=True)
@@ -33,16 +38,38 @@ def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             text = line.rstrip("\n")
             if text.strip().lower() in QUIT:
                 break
+            state = _check_state(buttons, text.strip(), interactive)
+            if state is not None:
+                _check(assistant, state, lang, stdin, out)
+                continue
             reply = _press(assistant, buttons, text.strip()) if interactive else None
             reply = reply if reply is not None else assistant.handle(text, SESSION)
             if isinstance(reply, str):
                 print(reply, file=out)
                 continue
-            buttons = reply.buttons
+            buttons, lang = reply.buttons, reply.lang
             print(_show(reply) + ("" if interactive else "\n"), file=out, flush=True)
     finally:
         assistant.close()
     return 0
+
+
+def _check_state(buttons: tuple[Button, ...], text: str, interactive: bool) -> str | None:
+    """The state to start the eligibility check from: "" for /eligibility, a check button's state."""
+    if text.lower() in CHECK_COMMANDS:
+        return ""
+    if interactive and text.isdigit() and 1 <= int(text) <= len(buttons) and buttons[int(text) - 1].action == CHECK:
+        return buttons[int(text) - 1].value
+    return None
+
+
+def _check(assistant: Assistant, state: str, lang: str, stdin: TextIO, out: TextIO) -> None:
+    checkup = open_checkup(assistant.kb, lambda: assistant.composer)
+    profile = decode(state) if state else None
+    first = checkup.step(profile, lang) if profile is not None else \
+        checkup.begin(session_facts(assistant, SESSION, CHANNEL), lang)
+    run_check(checkup, first, stdin, out)
+    print(file=out)
 
 
 def _press(assistant: Assistant, buttons: tuple[Button, ...], text: str) -> Reply | str | None:

@@ -13,6 +13,7 @@ import logging
 import sys
 from typing import Sequence, TextIO
 
+from bot.cli import check as checkcli
 from bot.cli import kb as kbcli
 from bot.cli import review as reviewcli
 from bot.cli import stats as statscli
@@ -20,7 +21,7 @@ from bot.cli.command import Command
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge import SEED_DIR, KnowledgeBase, KnowledgeError, read_dir, write_dir
 
-STAFF_COMMANDS = (kbcli, reviewcli, statscli)
+STAFF_COMMANDS = (kbcli, reviewcli, statscli, checkcli)
 
 log = logging.getLogger(__name__)
 

@@ -42,7 +42,8 @@ CODES = {"degree": "d", "double_first_class": "f", "first_class_university": "u"
          "work": "w", "district": "z", "hukou": "h", "insurance_months": "i", "tier": "t", "origin": "o",
          "housing": "r", "foreign": "x"}
 NAMES = {code: name for name, code in CODES.items()}
-STATE = re.compile(r"(?:[" + "".join(CODES.values()) + r"][0-9]{1,4}){0,12}")
+NO_ANSWERS = "-"  # the state of a check with no answers yet ("" is a button that starts a new check)
+STATE = re.compile(r"-|(?:[" + "".join(CODES.values()) + r"][0-9]{1,4}){0,12}")
 PAIR = re.compile(r"([a-z])([0-9]+)")
 BACK_WORDS = frozenset({"b", "back", "返回", "上一步"})
 STOP_WORDS = frozenset({"q", "quit", "cancel", "取消", "退出"})
@@ -61,7 +62,7 @@ def encode(profile: Profile) -> str:
         code = str(int(bool(value))) if spec.kind == "bool" else str(value) if spec.kind == "int" \
             else str(spec.values.index(str(value)))
         parts.append(CODES[name] + code)
-    return "".join(parts)
+    return "".join(parts) or NO_ANSWERS
 
 
 def decode(state: str) -> Profile | None:
@@ -69,7 +70,7 @@ def decode(state: str) -> Profile | None:
     if not STATE.fullmatch(state or ""):
         return None
     answers: list[tuple[str, object]] = []
-    for code, digits in PAIR.findall(state):
+    for code, digits in PAIR.findall(state if state != NO_ANSWERS else ""):
         name = NAMES[code]
         spec, number = FIELDS[name], int(digits)
         if name in dict(answers):
@@ -117,7 +118,8 @@ class Checkup:
         name = next_field(benefits, profile, today)
         if name is None:
             found = assess(benefits, profile, today)
-            return Prompt(self.render(found, lang), (Button(say("again", lang), CHECK, ""),), lang,
+            navigation = (Button(say("back", lang), CHECK, encode(profile.back())),) if profile.answers else ()
+            return Prompt(self.render(found, lang), (*navigation, Button(say("again", lang), CHECK, "")), lang,
                           state=encode(profile), assessment=found)
         options = options_for(name, benefits, today, lang)
         buttons = [Button(text, CHECK, encode(profile.answered(name, value))) for text, value in options]

@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.tg import buttons, callbacks, guards, handlers, staff
+from bot.channels.tg import buttons, callbacks, check, guards, handlers, staff
 from bot.channels.tg.audience import ADDRESSED, MEDIA
 from bot.channels.tg.context import Services, TalentContext, client_lang
 from bot.channels.tg.desk import Desk
@@ -75,7 +75,8 @@ def _add_handlers(application: Application, settings: Settings) -> None:
         application.add_handler(MessageHandler(new & staff_chat & filters.REPLY, guards.staff_only), group=-1)
         application.add_handler(MessageHandler(new & staff_chat & filters.REPLY & ~filters.COMMAND, staff_reply))
     for name, callback in (("start", handlers.start), ("help", handlers.help_command), ("topics", handlers.topics),
-                           ("lang", handlers.language), ("human", handlers.human), ("forget", handlers.forget)):
+                           ("lang", handlers.language), ("human", handlers.human), ("forget", handlers.forget),
+                           ("eligibility", check.start)):
         application.add_handler(CommandHandler(name, callback, filters=talk))
     application.add_handler(MessageHandler(talk & filters.TEXT & ~filters.COMMAND, handlers.text))
     application.add_handler(MessageHandler(talk & filters.COMMAND & filters.ChatType.PRIVATE, handlers.help_command))

@@ -8,12 +8,12 @@ import asyncio
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.channels.tg import buttons, handoff
+from bot.channels.tg import buttons, check, handoff
 from bot.channels.tg.context import TalentContext, client_lang, who
 from bot.channels.tg.outbox import send_reply, send_text
 from bot.channels.tg.phrases import say
 from bot.channels.tg.render import choices, text_html
-from bot.engine.reply import ASK, FEEDBACK, HUMAN
+from bot.engine.reply import ASK, CHECK, CHECK_STOP, FEEDBACK, HUMAN
 from bot.engine.texts import t
 
 
@@ -106,4 +106,4 @@ def _lang_of(text: str) -> str:
 
 
 ROUTES = {ASK: ask, FEEDBACK: feedback, HUMAN: human, buttons.LANG: language, buttons.FORGET: forget,
-          buttons.PROPOSE: propose}
+          buttons.PROPOSE: propose, CHECK: check.press, CHECK_STOP: check.stop}

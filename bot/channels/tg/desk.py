@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.engine.assistant import MENU, Assistant
+from bot.engine.checkup import Prompt, open_checkup, session_facts
 from bot.engine.reply import ASK, Button, Reply
 from bot.settings import Settings
 from knowledge.errors import NotFound
@@ -57,6 +58,7 @@ class Desk:
         self.assistant = assistant
         self.settings = settings
         self.kb = assistant.kb
+        self.checkup = open_checkup(assistant.kb, lambda: assistant.composer)
 
     # ---- the Assistant, for one Telegram user
 
@@ -97,6 +99,12 @@ class Desk:
     def forget(self, who: Who) -> int:
         removed = self.assistant.forget(who.user, who.session, CHANNEL)
         return removed + self.kb.forget_handoffs(self._user_key(who))
+
+    def begin_check(self, who: Who, lang: str) -> Prompt:
+        """The eligibility check's first question, with what the person already said filled in
+        (the language is kept for the check's later steps, as for any button)."""
+        self._hint_language(who, lang)
+        return self.checkup.begin(session_facts(self.assistant, who.session, CHANNEL), lang)
 
     def menu(self, lang: str) -> tuple[Button, ...]:
         return tuple(Button(self.assistant.composer.label(i, lang), ASK, i) for i in MENU)

@@ -21,11 +21,11 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "help": {
         "zh": "直接输入您的问题即可，例如“博士买房有补贴吗”“硕士租房补贴多少”。\n"
-              "/topics 主题菜单\n/lang 切换语言\n/human 联系工作人员\n/subscribe 订阅政策通知\n"
+              "/topics 主题菜单\n/eligibility 资格自测：我能享受哪些政策\n/lang 切换语言\n/human 联系工作人员\n/subscribe 订阅政策通知\n"
               "/forget 删除我的记录\n"
               "每个答案下方可点 👍 / 👎 反馈。",
         "en": "Just type your question, e.g. \"PhD housing subsidy?\" or \"rent subsidy for a master's graduate\".\n"
-              "/topics the topic menu\n/lang change language\n/human talk to a person\n"
+              "/topics the topic menu\n/eligibility check what you can get\n/lang change language\n/human talk to a person\n"
               "/subscribe get policy news\n/forget delete my records\n"
               "Tap 👍 / 👎 under an answer to tell us whether it helped.",
     },
@@ -123,9 +123,11 @@ STAFF: dict[str, str] = {
 }
 
 COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "zh": (("start", "开始 / 主题菜单"), ("help", "使用帮助"), ("topics", "主题菜单"), ("lang", "切换语言"),
+    "zh": (("start", "开始 / 主题菜单"), ("help", "使用帮助"), ("topics", "主题菜单"), ("eligibility", "资格自测"),
+           ("lang", "切换语言"),
            ("human", "联系工作人员"), ("forget", "删除我的记录")),
     "en": (("start", "Start / topic menu"), ("help", "How to use this bot"), ("topics", "Topic menu"),
+           ("eligibility", "Check what I can get"),
            ("lang", "Change language"), ("human", "Talk to a person"), ("forget", "Delete my records")),
 }
 

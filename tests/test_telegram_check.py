@@ -1,0 +1,133 @@
+"""The eligibility check end to end: Telegram through the loopback Bot API server, the same
+profiles through ``run_bot.py eligibility``, and a ``kb edit`` of a rule that shows in the next
+check without a restart."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import io
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Union
+
+import pytest
+import yaml
+from telegram.ext import Application
+
+from benchmarks.loopback import TOKEN, BotApiServer, Call
+from bot.cli.main import main
+from bot.engine.assistant import Assistant
+from bot.engine.checkup import decode
+from bot.settings import Settings
+from knowledge import changes
+from tests.test_telegram import press, start_bot, stop_bot
+
+pytestmark = pytest.mark.timeout(60)
+
+FIXTURE = Path(__file__).parent / "data" / "eligibility_rules.yaml"
+Pick = Union[str, tuple[str, int]]  # a button's label, or (field, number): the range holding the number
+DOCTOR: list[Pick] = ["博士", "是", "一流大学建设高校", "2025年", "在大连的单位工作", "甘井子区", "是",
+                      ("insurance_months", 7), "尚未认定", "租房", "否"]
+DOCTOR_TYPED = "phd\nyes\nyes\n2025\nemployed\nganjingzi\nyes\n7\nnone\nrent\nno\n"
+BACHELOR: list[Pick] = ["Bachelor's", "No", "2025", "Employed in Dalian", "Ganjingzi", "No",
+                        ("insurance_months", 7), "Not certified", "Renting", "No"]
+BACHELOR_TYPED = "bachelor\nno\n2025\nemployed\nganjingzi\nno\n7\nnone\nrent\nno\n"
+
+
+@pytest.fixture
+async def bot(settings: Settings, assistant: Assistant, server: BotApiServer) -> AsyncIterator[Application]:
+    app = await start_bot(dataclasses.replace(settings, token=TOKEN, api_base_url=server.base_url, send_rate=0),
+                          assistant)
+    yield app
+    await stop_bot(app, server)
+
+
+@pytest.fixture
+def rules(assistant: Assistant) -> list[str]:
+    """The fixture rules as entries of the knowledge base (added as staff would add them)."""
+    ids = []
+    for row in yaml.safe_load(FIXTURE.read_text(encoding="utf-8")):
+        row.pop("_window", None)
+        changes.add_entry(assistant.kb, row, "test")
+        ids.append(row["id"])
+    return ids
+
+
+def _data(call: Call, pick: Pick) -> str:
+    if isinstance(pick, str):
+        found = [b["callback_data"] for b in call.buttons() if b["text"] == pick]
+        assert found, (pick, call.text, [b["text"] for b in call.buttons()])
+        return found[0]
+    name, number = pick
+    options = []
+    for button in call.buttons():
+        profile = decode(button["callback_data"].split("|")[2])
+        if profile is not None and profile.get(name) is not None and profile.get(name) <= number:
+            options.append((profile.get(name), button["callback_data"]))
+    return max(options)[1]
+
+
+async def walk(server: BotApiServer, chat: int, picks: list[Pick], lang: str = "zh-hans") -> Call:
+    """/eligibility, then a press for each pick; returns the result message."""
+    mark = len(server.calls)
+    server.message(chat, "/eligibility", lang=lang)
+    current = await server.wait_message(chat, since=mark)
+    for pick in picks:
+        mark, _ = await press(server, current, _data(current, pick), user_id=chat)
+        current = await server.wait_for(lambda c: c.chat_id == chat and c.method in ("editMessageText",
+                                                                                     "sendMessage"), mark)
+    assert current.method == "sendMessage", current.text
+    return current
+
+
+def listed(text: str) -> list[str]:
+    """The numbered lines of a result (the benefits), as plain text."""
+    return re.findall(r"^[0-9]+\. .+$", html.unescape(text), flags=re.MULTILINE)
+
+
+def typed(db: Path, answers: str, *extra: str) -> str:
+    out = io.StringIO()
+    assert main(["--db", str(db), "eligibility", *extra], stdin=io.StringIO(answers), stdout=out) == 0
+    return out.getvalue()
+
+
+async def test_two_profiles_on_telegram_and_on_the_command_line(
+        bot: Application, server: BotApiServer, rules: list[str], db_path: Path) -> None:
+    doctor = await walk(server, 4001, DOCTOR)
+    assert "2,750元/月（含上浮10%）" in doctor.text
+    assert listed(doctor.text)[0].startswith("1. 高校毕业生住房补贴：2,750元/月")
+    bachelor = await walk(server, 4002, BACHELOR, lang="en")
+    assert "What is missing: registering your household in Dalian" in html.unescape(bachelor.text)
+    assert listed(typed(db_path, DOCTOR_TYPED)) == listed(doctor.text)
+    assert listed(typed(db_path, BACHELOR_TYPED, "--lang", "en")) == listed(bachelor.text)
+
+
+async def test_back_cancel_and_a_stale_state(bot: Application, server: BotApiServer, rules: list[str]) -> None:
+    mark = len(server.calls)
+    server.message(4003, "/eligibility")
+    first = await server.wait_message(4003, since=mark)
+    mark, _ = await press(server, first, _data(first, "硕士"))
+    second = await server.wait_for(lambda c: c.method == "editMessageText" and c.chat_id == 4003, mark)
+    mark, _ = await press(server, second, _data(second, "⬅ 上一步"))
+    back = await server.wait_for(lambda c: c.method == "editMessageText" and c.chat_id == 4003, mark)
+    assert "最高学历" in back.text
+    mark, forged = await press(server, back, "v1|e|d0d0")
+    assert forged.params.get("show_alert")
+    mark, _ = await press(server, back, _data(back, "✖ 取消"))
+    await server.wait_for(lambda c: c.method == "editMessageText" and "已取消" in c.text, mark)
+
+
+async def test_a_kb_edit_of_a_rule_shows_in_the_next_check(
+        bot: Application, server: BotApiServer, rules: list[str], db_path: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    before = await walk(server, 4004, BACHELOR, lang="en")
+    assert "Household registration in Dalian" in listed(before.text)[0]
+    editor = tmp_path / "editor.sh"  # staff open the entry in $EDITOR and no longer require hukou
+    editor.write_text("#!/bin/sh\nsed -i 's/^    hukou: true$/    hukou: false/' \"$1\"\n", encoding="utf-8")
+    editor.chmod(0o755)
+    monkeypatch.setenv("VISUAL", str(editor))
+    assert main(["--db", str(db_path), "kb", "edit", "rental_housing-graduate-subsidy", "--who", "staff"]) == 0
+    after = await walk(server, 4004, BACHELOR, lang="en")
+    assert any("Graduate housing subsidy: 1,000 yuan a month" in line for line in listed(after.text.split("Almost")[0]))
