@@ -14,14 +14,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from knowledge.models import Entry, Text
 from knowledge.rules import FIELDS, TESTS, Amount, Condition, Eligibility, Test
 
-FIXABLE = frozenset({"hukou", "insurance_months", "work", "housing"})
-"""Fields a person can readily change (register, keep paying insurance, take a job, buy a home); a rule
-makes another field count as within reach by saying what it takes in its ``almost`` texts."""
+FIXABLE: dict[str, Callable[[Test], bool]] = {
+    "hukou": lambda t: True in t.values,  # one can register in Dalian (not un-register)
+    "insurance_months": lambda t: t.low is not None and t.high is None,  # months only grow
+    "work": lambda t: bool({"employed", "business"} & set(t.values)),  # one can take a job or start a business
+    "housing": lambda t: True,  # one can buy or rent
+}
+"""What a person can readily change, and in which direction; a rule makes any other field count as
+within reach by saying what it takes in its ``almost`` texts."""
 MAX_MISSING = 2  # a benefit "almost applies" when at most this many fixable things are missing
 GRADUATION = (6, 30)  # a graduation year is read as graduation on 30 June of that year
 NEEDS_GRADUATION = frozenset(TESTS)  # the named tests read the graduation year
@@ -133,7 +138,13 @@ def check(condition: Condition, profile: Profile, today: date) -> Verdict:
 
 def _effort(verdict: Verdict) -> tuple[int, int]:
     """How far an alternative is: things a person cannot change count first."""
-    return sum(field_of(t) not in FIXABLE for t in verdict.missing), len(verdict.missing)
+    return sum(not reachable(t) for t in verdict.missing), len(verdict.missing)
+
+
+def reachable(test: Test) -> bool:
+    """Can a person change their answer so that this test holds?"""
+    can = FIXABLE.get(field_of(test))
+    return can is not None and can(test)
 
 
 def field_of(test: Test) -> str:
@@ -158,8 +169,7 @@ def _test(test: Test, profile: Profile, today: date) -> str:
 
 def fixable(missing: tuple[Test, ...], rule: Eligibility) -> bool:
     """Is what is missing within reach: few things, each one a person can change?"""
-    return len(missing) <= MAX_MISSING and all(field_of(t) in FIXABLE or field_of(t) in rule.almost
-                                               for t in missing)
+    return len(missing) <= MAX_MISSING and all(reachable(t) or field_of(t) in rule.almost for t in missing)
 
 
 # ---------------------------------------------------------------- what to ask next
