@@ -75,6 +75,8 @@ async def walk(server: BotApiServer, chat: int, picks: list[Pick], lang: str = "
     server.message(chat, "/eligibility", lang=lang)
     current = await server.wait_message(chat, since=mark)
     for pick in picks:
+        if current.method == "sendMessage" and current.text.startswith(("资格自测结果", "Your eligibility")):
+            break  # the check ended early: the remaining answers could not change the result
         mark, _ = await press(server, current, _data(current, pick), user_id=chat)
         current = await server.wait_for(lambda c: c.chat_id == chat and c.method in ("editMessageText",
                                                                                      "sendMessage"), mark)
