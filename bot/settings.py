@@ -33,6 +33,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TALENTBOT_WEBHOOK_SECRET", "", "Secret token Telegram must send in the webhook header."),
     Setting("TALENTBOT_WEBHOOK_LISTEN", "127.0.0.1:8443", "host:port the webhook server listens on."),
     Setting("TALENTBOT_SEND_RATE", "30", "Overall outgoing messages per second (0 turns the overall cap off)."),
+    Setting("TALENTBOT_NOTICE_RATE", "25", "Notices sent per second to topic followers (Telegram allows about 30 a second)."),
+    Setting("TALENTBOT_NOTICE_INTERVAL", "1", "Seconds between two batches of notices (a batch is rate x interval)."),
     Setting("TALENTBOT_USER_RATE", "20", "Messages per minute one user may send before a polite pause (0: off)."),
     Setting("TALENTBOT_ANSWER_THRESHOLD", "0.5", "Confidence at or above which the assistant answers."),
     Setting("TALENTBOT_CLARIFY_THRESHOLD", "0.2", "Confidence at or above which it asks 'did you mean' instead of falling back."),
@@ -59,6 +61,8 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     webhook_listen: str = "127.0.0.1:8443"
     send_rate: float = 30.0
+    notice_rate: float = 25.0
+    notice_interval: float = 1.0
     user_rate: int = 20
     answer_threshold: float = 0.5
     clarify_threshold: float = 0.2
@@ -91,6 +95,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str
             webhook_secret=raw["TALENTBOT_WEBHOOK_SECRET"].strip(),
             webhook_listen=raw["TALENTBOT_WEBHOOK_LISTEN"].strip(),
             send_rate=float(raw["TALENTBOT_SEND_RATE"]),
+            notice_rate=float(raw["TALENTBOT_NOTICE_RATE"]),
+            notice_interval=float(raw["TALENTBOT_NOTICE_INTERVAL"]),
             user_rate=int(raw["TALENTBOT_USER_RATE"]),
             answer_threshold=float(raw["TALENTBOT_ANSWER_THRESHOLD"]),
             clarify_threshold=float(raw["TALENTBOT_CLARIFY_THRESHOLD"]),

@@ -109,11 +109,33 @@ def _m008_eligibility(db: sqlite_utils.Database) -> None:
     db.table("entries").add_column("eligibility", str)
 
 
+def _m009_topic_subscriptions(db: sqlite_utils.Database) -> None:
+    """News by topic: who follows which topic, the notices staff confirm, and one delivery row per
+    notice and person (its primary key is why nobody gets a notice twice; its status is why a
+    restart resumes where sending stopped). The change log is read from its current end on."""
+    db.table("topic_subscriptions").create(
+        {"user": str, "topic": str, "chat_id": int, "lang": str, "ts": str}, pk=("user", "topic"))
+    db.table("topic_subscriptions").create_index(["topic"])
+    db.table("notices").create(
+        {"id": int, "key": str, "kind": str, "topic": str, "entry_id": str, "title_zh": str, "title_en": str,
+         "opens": str, "closes": str, "change_id": int, "status": str, "created_at": str, "confirmed_by": str,
+         "confirmed_at": str, "finished_at": str},
+        pk="id", not_null={"key", "kind", "topic", "status"})
+    db.table("notices").create_index(["key"], unique=True)
+    db.table("deliveries").create(
+        {"notice_id": int, "user": str, "chat_id": int, "lang": str, "status": str, "tick": int, "sent_at": str},
+        pk=("notice_id", "user"), not_null={"status"})
+    db.table("deliveries").create_index(["status", "notice_id"])
+    last = db.execute("select max(id) from changes").fetchone()[0]
+    db.table("meta").upsert({"key": "notices_scanned_change", "value": str(last or 0)}, pk="key")
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_telegram", _m002_telegram),
     ("003_staff", _m003_staff),
     ("008_eligibility", _m008_eligibility),
+    ("009_topic_subscriptions", _m009_topic_subscriptions),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

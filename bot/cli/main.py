@@ -15,13 +15,14 @@ from typing import Sequence, TextIO
 
 from bot.cli import check as checkcli
 from bot.cli import kb as kbcli
+from bot.cli import notices as noticescli
 from bot.cli import review as reviewcli
 from bot.cli import stats as statscli
 from bot.cli.command import Command
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge import SEED_DIR, KnowledgeBase, KnowledgeError, read_dir, write_dir
 
-STAFF_COMMANDS = (kbcli, reviewcli, statscli, checkcli)
+STAFF_COMMANDS = (kbcli, reviewcli, statscli, checkcli, noticescli)
 
 log = logging.getLogger(__name__)
 

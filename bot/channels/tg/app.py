@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.tg import buttons, callbacks, check, guards, handlers, staff
+from bot.channels.tg import buttons, callbacks, check, guards, handlers, news, staff
 from bot.channels.tg.audience import ADDRESSED, MEDIA
 from bot.channels.tg.context import Services, TalentContext, client_lang
 from bot.channels.tg.desk import Desk
@@ -71,6 +71,7 @@ def _add_handlers(application: Application, settings: Settings) -> None:
     application.add_handler(CallbackQueryHandler(guards.staff_only, pattern=buttons.pattern(buttons.PROPOSE)),
                             group=-1)
     staff.add_handlers(application, new & ADDRESSED)  # before the catch-alls below and the hand-off replies
+    news.add_handlers(application, new & ADDRESSED)
     if staff_chat is not None:
         application.add_handler(MessageHandler(new & staff_chat & filters.REPLY, guards.staff_only), group=-1)
         application.add_handler(MessageHandler(new & staff_chat & filters.REPLY & ~filters.COMMAND, staff_reply))
@@ -91,6 +92,7 @@ async def _post_init(application: Application) -> None:
     await bot.set_my_commands([BotCommand(*c) for c in COMMANDS["zh"]], language_code="zh")
     services: Services = application.bot_data["services"]
     await asyncio.to_thread(services.desk.assistant.understanding.warm)
+    await news.start(application)
     if services.settings.staff_chat_id is not None and not services.settings.staff_ids:
         log.warning("TALENTBOT_STAFF_CHAT_ID is set but TALENTBOT_STAFF_IDS is empty: no one can answer hand-offs")
     log.info("bot @%s ready", bot.username)

@@ -20,8 +20,11 @@ MAX_BYTES = 64  # Telegram's limit on callback_data
 LANG = "lang"
 FORGET = "forget"
 PROPOSE = "propose"  # staff only: turn a hand-off into a proposed knowledge-base answer
+TOPIC = "topic"  # follow or unfollow a topic (news)
+NOTICE = "notice"  # ask about a notice
 
-CODES = {ASK: "a", FEEDBACK: "f", HUMAN: "h", LANG: "l", FORGET: "x", PROPOSE: "s", CHECK: "e", CHECK_STOP: "q"}
+CODES = {ASK: "a", FEEDBACK: "f", HUMAN: "h", LANG: "l", FORGET: "x", PROPOSE: "s", CHECK: "e", CHECK_STOP: "q",
+         TOPIC: "t", NOTICE: "n"}
 ACTIONS = {code: action for action, code in CODES.items()}
 VALUES = {
     ASK: re.compile(r"[a-z][a-z0-9_]{0,39}(:[a-z0-9_]{0,40})?"),
@@ -32,6 +35,8 @@ VALUES = {
     PROPOSE: re.compile(r"[0-9]{1,12}"),
     CHECK: STATE,  # the eligibility check's answers so far
     CHECK_STOP: re.compile(""),
+    TOPIC: re.compile(r"[a-z][a-z0-9_]{0,39}"),
+    NOTICE: re.compile(r"[0-9]{1,9}"),
 }
 
 

@@ -8,7 +8,7 @@ import asyncio
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.channels.tg import buttons, check, handoff
+from bot.channels.tg import buttons, check, handoff, news
 from bot.channels.tg.context import TalentContext, client_lang, who
 from bot.channels.tg.outbox import send_reply, send_text
 from bot.channels.tg.phrases import say
@@ -106,4 +106,5 @@ def _lang_of(text: str) -> str:
 
 
 ROUTES = {ASK: ask, FEEDBACK: feedback, HUMAN: human, buttons.LANG: language, buttons.FORGET: forget,
-          buttons.PROPOSE: propose, CHECK: check.press, CHECK_STOP: check.stop}
+          buttons.PROPOSE: propose, CHECK: check.press, CHECK_STOP: check.stop,
+          buttons.TOPIC: news.toggle, buttons.NOTICE: news.ask}

@@ -36,7 +36,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.tg import buttons, guards
+from bot.channels.tg import buttons, guards, news
 from bot.channels.tg.context import TalentContext, client_lang, who
 from bot.channels.tg.desk import CHANNEL, Desk, Who
 from bot.channels.tg.outbox import send_chunks, send_text
@@ -44,7 +44,7 @@ from bot.channels.tg.phrases import STAFF, say
 from bot.channels.tg.render import pack, text_html
 from bot.engine.refresh import live_stamp
 from bot.staff.report import table
-from knowledge import review
+from knowledge import notices, review
 from knowledge.errors import KnowledgeError
 from knowledge.models import Review
 from knowledge.seedfiles import write_dir
@@ -149,7 +149,9 @@ class StaffDesk:
         return self.kb.subscribe(self.kb.pseudonym(CHANNEL, person.user), person.chat_id, lang)
 
     def unsubscribe(self, person: Who) -> bool:
-        return self.kb.unsubscribe(self.kb.pseudonym(CHANNEL, person.user))
+        """Opt out of broadcasts and of every topic (notices not yet delivered included)."""
+        user = self.kb.pseudonym(CHANNEL, person.user)
+        return self.kb.unsubscribe(user) | bool(notices.forget_follower(self.kb, user))
 
     def drop_chat(self, chat_id: int) -> bool:
         return self.kb.drop_subscribed_chat(chat_id)
@@ -291,7 +293,8 @@ async def subscribe(update: Update, context: TalentContext) -> None:
     person = who(update)
     lang = await asyncio.to_thread(context.desk.language, person, client_lang(update))
     new = await asyncio.to_thread(_staff(context).subscribe, person, lang)
-    await send_text(context.bot, person.chat_id, say("subscribed" if new else "already_subscribed", lang))
+    said = say("subscribed" if new else "already_subscribed", lang) + "\n\n" + news.pick_text(lang)
+    await send_text(context.bot, person.chat_id, said, await news.topics_markup(context, person, lang))
 
 
 async def unsubscribe(update: Update, context: TalentContext) -> None:
