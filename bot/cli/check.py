@@ -12,8 +12,7 @@ from typing import TextIO
 
 from bot.channels.guided import dump, run_check
 from bot.cli.command import Command
-from bot.engine.checkup import open_checkup
-from bot.engine.compose import Composer
+from bot.engine.checkup import composer_for, open_checkup
 from bot.settings import Settings
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
 
@@ -29,7 +28,7 @@ def cmd_eligibility(args: argparse.Namespace, settings: Settings, stdin: TextIO,
     with KnowledgeBase.open(settings.db_path) as kb:
         if kb.is_empty():
             kb.replace_content(read_dir(SEED_DIR))
-        composer = Composer(kb.intents(), kb.contacts())
+        composer = composer_for(kb)
         checkup = open_checkup(kb, lambda: composer)
         done = run_check(checkup, checkup.begin({}, args.lang), stdin, out, quiet=args.json)
     if done is None or done.assessment is None:

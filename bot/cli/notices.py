@@ -12,7 +12,7 @@ import getpass
 from typing import TextIO
 
 from bot.cli.command import Command
-from bot.engine.compose import Composer
+from bot.engine.checkup import composer_for
 from bot.settings import Settings
 from bot.staff.notices import NoticeDesk
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
@@ -29,7 +29,7 @@ def cmd_notices(args: argparse.Namespace, settings: Settings, stdin: TextIO, out
     with KnowledgeBase.open(settings.db_path) as kb:
         if kb.is_empty():
             kb.replace_content(read_dir(SEED_DIR))
-        desk = NoticeDesk(kb, Composer(kb.intents(), kb.contacts()).label)
+        desk = NoticeDesk(kb, composer_for(kb).label)
         if args.action == "list":
             drafts = desk.drafts()
             for draft in drafts:

@@ -154,6 +154,12 @@ def open_checkup(kb: KnowledgeBase, composer: Callable[[], Composer], today: Cal
     return Checkup(lambda: benefits_of(kb.entries()), lambda found, lang: render(found, lang, composer()), today)
 
 
+def composer_for(kb: KnowledgeBase) -> Composer:
+    """A composer over the knowledge base's intents and contacts, as the Assistant makes one
+    (for the channels that run the check without an Assistant)."""
+    return Composer(kb.intents(), kb.contacts())
+
+
 def session_facts(assistant: "Assistant", session: str, channel: str) -> dict[str, object]:
     """The person's stated facts in the session's dialogue state (keyed as the Assistant keys it)."""
     return stated_facts(assistant.kb.load_session(assistant.kb.pseudonym(channel, f"session:{session}")))

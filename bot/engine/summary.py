@@ -102,7 +102,7 @@ def _benefit(number: int, outcome: Outcome, today: date, lang: str, composer: Co
     if window:
         lines.append("   " + window)
     entry = outcome.benefit.entry
-    lines += ["   " + line for line in composer.source_lines(entry, lang)]
+    lines += ["   " + line for line in composer.source_lines(entry, lang)[:1]]  # the first: official first
     lines += ["   " + line for line in composer.contact_lines(entry.contact, lang)]
     return lines
 
