@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import io
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,12 +22,12 @@ from bot.cli.main import main
 from bot.engine.assistant import Assistant
 from bot.engine.checkup import decode
 from bot.settings import Settings
-from knowledge import changes
-from tests.test_telegram import press, start_bot, stop_bot
+from knowledge import SEED_DIR, changes
+from knowledge.errors import NotFound
+from tests.test_telegram import press, say, start_bot, stop_bot
 
 pytestmark = pytest.mark.timeout(60)
 
-FIXTURE = Path(__file__).parent / "data" / "eligibility_rules.yaml"
 Pick = Union[str, tuple[str, int]]  # a button's label, or (field, number): the range holding the number
 DOCTOR: list[Pick] = ["博士", "是", "一流大学建设高校", "2025年", "在大连的单位工作", "甘井子区", "是",
                       ("insurance_months", 7), "尚未认定", "租房", "否"]
@@ -46,12 +47,19 @@ async def bot(settings: Settings, assistant: Assistant, server: BotApiServer) ->
 
 @pytest.fixture
 def rules(assistant: Assistant) -> list[str]:
-    """The fixture rules as entries of the knowledge base (added as staff would add them)."""
+    """The knowledge base's entries that carry a rule or an offer, as the seed files hold them
+    (added or replaced as staff would; unchanged where the database already has them)."""
     ids = []
-    for row in yaml.safe_load(FIXTURE.read_text(encoding="utf-8")):
-        row.pop("_window", None)
-        changes.add_entry(assistant.kb, row, "test")
-        ids.append(row["id"])
+    for path in sorted((SEED_DIR / "entries").glob("*.yaml")):
+        for row in yaml.safe_load(path.read_text(encoding="utf-8")):
+            if "eligibility" not in row:
+                continue
+            try:
+                changes.replace_entry(assistant.kb, row["id"], row, "test")
+            except NotFound:
+                changes.add_entry(assistant.kb, row, "test")
+            ids.append(row["id"])
+    assistant.refresh()
     return ids
 
 
@@ -98,12 +106,32 @@ def typed(db: Path, answers: str, *extra: str) -> str:
 async def test_two_profiles_on_telegram_and_on_the_command_line(
         bot: Application, server: BotApiServer, rules: list[str], db_path: Path) -> None:
     doctor = await walk(server, 4001, DOCTOR)
-    assert "2,750元/月（含上浮10%）" in doctor.text
-    assert listed(doctor.text)[0].startswith("1. 高校毕业生住房补贴：2,750元/月")
+    assert "1. 高校毕业生住房补贴：2,750元/月（含上浮10%），最长36个月" in listed(doctor.text)  # 2,500 +10%
     bachelor = await walk(server, 4002, BACHELOR, lang="en")
-    assert "What is missing: registering your household in Dalian" in html.unescape(bachelor.text)
+    assert "What is missing: Dalian household registration (open to graduates since 2022)" in \
+        html.unescape(bachelor.text)
     assert listed(typed(db_path, DOCTOR_TYPED)) == listed(doctor.text)
     assert listed(typed(db_path, BACHELOR_TYPED, "--lang", "en")) == listed(bachelor.text)
+    found = json.loads(typed(db_path, DOCTOR_TYPED, "--json"))
+    assert {b["id"] for b in found["applies"]} == {"rental_housing-how-to-apply", "talent_recognition-phd-young"}
+    assert {b["id"]: b["missing"] for b in found["almost"]}["graduate_allowance-tuition-subsidy"] == \
+        ["在大连连续缴纳社保满24个月"]
+    assert {b["id"]: b["amount"] for b in found["almost"]}["graduate_allowance-tuition-subsidy"].startswith(
+        "42,000元")  # 30,000 +40% for a first-class university
+    found = json.loads(typed(db_path, BACHELOR_TYPED, "--lang", "en", "--json"))
+    assert [b["id"] for b in found["applies"]] == ["hukou_registration-general"]
+    assert {b["id"]: b["amount"] for b in found["almost"]}["rental_housing-how-to-apply"] == \
+        "1,000 yuan a month; for up to 36 months"
+
+
+async def test_what_am_i_entitled_to_offers_the_check(bot: Application, server: BotApiServer,
+                                                      rules: list[str]) -> None:
+    answer = await say(server, 4005, "我能享受哪些政策")
+    start = next(b["callback_data"] for b in answer.buttons() if "资格自测" in b["text"])
+    mark, _ = await press(server, answer, start)
+    assert "最高学历" in (await server.wait_message(4005, since=mark)).text
+    steps = await say(server, 4005, "我刚来大连工作，要办哪些事")
+    assert re.search(r"1\. 落户大连.+\n(.|\n)+2\. 高校毕业生住房补贴", html.unescape(steps.text))
 
 
 async def test_back_cancel_and_a_stale_state(bot: Application, server: BotApiServer, rules: list[str]) -> None:
@@ -125,11 +153,11 @@ async def test_a_kb_edit_of_a_rule_shows_in_the_next_check(
         bot: Application, server: BotApiServer, rules: list[str], db_path: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     before = await walk(server, 4004, BACHELOR, lang="en")
-    assert "Household registration in Dalian" in listed(before.text)[0]
+    assert not [line for line in listed(before.text.split("Almost")[0]) if "Graduate housing subsidy" in line]
     editor = tmp_path / "editor.sh"  # staff open the entry in $EDITOR and no longer require hukou
     editor.write_text("#!/bin/sh\nsed -i 's/^    hukou: true$/    hukou: false/' \"$1\"\n", encoding="utf-8")
     editor.chmod(0o755)
     monkeypatch.setenv("VISUAL", str(editor))
-    assert main(["--db", str(db_path), "kb", "edit", "rental_housing-graduate-subsidy", "--who", "staff"]) == 0
+    assert main(["--db", str(db_path), "kb", "edit", "rental_housing-how-to-apply", "--who", "staff"]) == 0
     after = await walk(server, 4004, BACHELOR, lang="en")
     assert any("Graduate housing subsidy: 1,000 yuan a month" in line for line in listed(after.text.split("Almost")[0]))
