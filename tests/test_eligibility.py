@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.cli.main import main
-from bot.engine.checkup import Checkup, Prompt, decode, encode, stated_facts
+from bot.engine.assistant import Assistant
+from bot.engine.checkup import Checkup, Prompt, decode, encode, session_facts, stated_facts
 from bot.engine.compose import Composer
 from bot.engine.eligibility import Benefit, Profile, assess, next_field
 from bot.engine.summary import render
@@ -127,6 +128,7 @@ def test_answers_already_given_are_not_asked_again(benefits: list[Benefit]) -> N
                                                             "double_first_class": True, "tier": "young"}}}})
     first = checkup(benefits).begin(facts, "zh")
     assert first.field == "first_class_university" and "第5问" in first.text
+    assert stated_facts({"context": {"entities": {"degree": "phd"}}}) == {}  # a question's case is not the person
 
 
 def test_back_and_the_state_in_the_buttons(benefits: list[Benefit]) -> None:
@@ -197,3 +199,13 @@ def test_the_console_runs_the_same_check(db_path: Path) -> None:
     text = out.getvalue()
     assert "您的回答：硕士 · 非双一流 · 2025年毕业" in text
     assert "1. 高校毕业生住房补贴：1,500元/月" in text and "注意：社保满6个月后按月发放" in text
+
+
+def test_the_conversation_fills_in_what_the_person_said_until_it_expires(assistant: Assistant) -> None:
+    key = assistant.kb.pseudonym("telegram", "session:77")
+    person = {"person": {"values": {"degree": "master", "tier": "young", "origin": "introduced"}}}
+    assistant.kb.save_session(key, {"dialogue": person, "saved_at": datetime.now(timezone.utc).isoformat()})
+    assert session_facts(assistant, "77", "telegram") == {"degree": "master", "tier": "young", "origin": "introduced"}
+    old = datetime.now(timezone.utc) - timedelta(minutes=assistant.settings.context_minutes + 1)
+    assistant.kb.save_session(key, {"dialogue": person, "saved_at": old.isoformat()})
+    assert session_facts(assistant, "77", "telegram") == {}

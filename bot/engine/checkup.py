@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from bot.engine.compose import Composer
@@ -161,8 +161,14 @@ def composer_for(kb: KnowledgeBase) -> Composer:
 
 
 def session_facts(assistant: "Assistant", session: str, channel: str) -> dict[str, object]:
-    """The person's stated facts in the session's dialogue state (keyed as the Assistant keys it)."""
-    return stated_facts(assistant.kb.load_session(assistant.kb.pseudonym(channel, f"session:{session}")))
+    """The person's stated facts in the session's dialogue state (keyed as the Assistant keys it),
+    unless the state has expired."""
+    state = assistant.kb.load_session(assistant.kb.pseudonym(channel, f"session:{session}"))
+    saved = state.get("saved_at")
+    if saved and datetime.now(timezone.utc) - datetime.fromisoformat(str(saved)) > \
+            timedelta(minutes=assistant.settings.context_minutes):
+        return {}
+    return stated_facts(state)
 
 
 def read_answer(name: str, words: str, options: tuple[tuple[str, object], ...]) -> object | None:
