@@ -31,16 +31,28 @@ class Decision:
     candidates: tuple[Prediction, ...]
 
 
-def decide(ranking: Sequence[Prediction], limits: Thresholds, clarify_options: int = 3) -> Decision:
-    """Answer when confident and clear; clarify when middling or too close; else fall back."""
-    top = ranking[0]
+def confident(ranking: Sequence[Prediction], limits: Thresholds) -> bool:
+    """The top intent reaches the answer threshold and leads the second by the margin."""
     second = ranking[1].confidence if len(ranking) > 1 else 0.0
+    return ranking[0].confidence >= limits.answer and ranking[0].confidence - second >= limits.margin
+
+
+def decide(ranking: Sequence[Prediction], limits: Thresholds, clarify_options: int = 3) -> Decision:
+    """Answer when confident and clear; clarify when middling or too close; else fall back.
+
+    A weak top intent whose runner-up is ``out_of_scope`` falls back too: offering
+    "did you mean" choices for a question that is probably not ours is a guess.
+    """
+    top = ranking[0]
     in_scope = [p for p in ranking if p.intent != OUT_OF_SCOPE]
     shown = tuple(in_scope[:clarify_options])
     if top.intent == OUT_OF_SCOPE and top.confidence >= limits.clarify:
         return Decision("fallback", top.intent, top.confidence, "out of scope", tuple(ranking[:clarify_options]))
-    if top.confidence >= limits.answer and top.confidence - second >= limits.margin:
+    if confident(ranking, limits):
         return Decision("answer", top.intent, top.confidence, "confident", tuple(ranking[:clarify_options]))
+    if len(ranking) > 1 and ranking[1].intent == OUT_OF_SCOPE and ranking[1].confidence >= limits.clarify:
+        return Decision("fallback", top.intent, top.confidence, "weak, out of scope second",
+                        tuple(ranking[:clarify_options]))
     if top.confidence >= limits.clarify:
         why = "top two too close" if top.confidence >= limits.answer else "middling confidence"
         options = tuple(p for p in shown if p.confidence >= limits.clarify / 2) or shown[:1]
