@@ -32,7 +32,7 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def _weight(text: str) -> int:
+def weight(text: str) -> int:
     return len(_CJK.findall(text)) + len(_WORD.findall(text))
 
 
@@ -47,7 +47,8 @@ class Reading:
 # Asking for a phone number, a place, a window, an office or opening hours is a contacts
 # question even when a benefit is named (labelling rules of the taxonomy).
 CONTACT_ASK = re.compile(
-    r"电话|热线|手机号|联系方式|地址|窗口|大厅|哪个部门|哪个单位|什么部门|哪个办公室|找谁|问谁|去哪|哪里办|到哪|"
+    r"电话|热线|手机号|联系方式|地址|窗口|大厅|哪个部门|哪个单位|什么部门|哪个办公室|找谁|问谁|去哪|哪里办|"
+    r"到哪(?:里|儿)?(?:办|去|申请|交|咨询)|"
     r"在哪(?:儿|里)?(?:办|申请|交|递交|提交|领|咨询|问)|在哪(?:个|一个)?(?:窗口|大厅|部门|办公室)|"
     r"几点|上班时间|办公时间|开门|营业时间|周末能办|"
     r"\b(?:phone|telephone|hotline|helpline|number to call|contact (?:number|details|info)|address|"
@@ -62,7 +63,7 @@ def read_message(rank: Ranker, normalized: str, occupations: Iterable[str] = (),
                  limits: Thresholds = Thresholds()) -> Reading:
     core = strip_filler(normalized)
     ranking = rank(core)
-    if core != normalized and ranking[0].intent in CONVERSATION and _weight(core) <= SHORT:
+    if core != normalized and ranking[0].intent in CONVERSATION and weight(core) <= SHORT:
         ranking = rank(normalized)
     entities = extract_entities(core, occupations)
     if entities.other_place and ranking[0].intent != OUT_OF_SCOPE:
@@ -77,16 +78,14 @@ def asks_for_contacts(text: str) -> bool:
 
 
 def contacts_tie_break(ranking: list[Prediction]) -> list[Prediction]:
-    """Contacts to the front with the mass of the benefit asked about, when it is a close candidate."""
-    top = ranking[0]
-    contacts = next((p for p in ranking[:TIE_CANDIDATES] if p.intent == CONTACTS), None)
-    if contacts is None or top.intent in CONVERSATION:
+    """Contacts to the front with the mass of the benefit asked about, when both are among the top candidates."""
+    top = ranking[:TIE_CANDIDATES]
+    contacts = next((p for p in top if p.intent == CONTACTS), None)
+    benefit = next((p for p in top if p.intent not in CONVERSATION and p.intent != CONTACTS), None)
+    if contacts is None or benefit is None or ranking[0].intent in CONVERSATION:
         return ranking
-    if top.intent == CONTACTS:
-        return ranking
-    merged = Prediction(CONTACTS, min(1.0, contacts.confidence + top.confidence))
-    rest = [p for p in ranking if p.intent != CONTACTS]
-    return [merged, *rest]
+    merged = Prediction(CONTACTS, min(1.0, contacts.confidence + benefit.confidence))
+    return [merged, *[p for p in ranking if p.intent != CONTACTS]]
 
 
 def swap_to_front(ranking: list[Prediction], intent: str) -> list[Prediction]:

@@ -211,7 +211,7 @@ class Assistant:
         if handoff.is_cancel(raw):
             state, relay = handoff.cancel(state)
             reply = Reply(text=t("handoff_cancelled", lang), lang=lang, intent=HUMAN, confidence=1.0,
-                          outcome="smalltalk", relay=relay)
+                          outcome="handoff", relay=relay)
             return reply, state
         state, relay = handoff.pass_on(state, raw)
         reply = Reply(text=t("handoff_passed", lang), lang=lang, intent=HUMAN, confidence=1.0, outcome="handoff",
@@ -244,7 +244,7 @@ class Assistant:
         review = None
         if reply.outcome == "fallback" and has_words(raw):
             review = "fallback"
-        elif reply.outcome == "handoff" and (reply.relay is None or reply.relay.kind == "open" or reply.relay.first):
+        elif reply.outcome == "handoff" and reply.relay is not None and (reply.relay.kind == "open" or reply.relay.first):
             review = "handoff"
         latency = (time.perf_counter() - started) * 1000
         record = QueryRecord(user=user_key, session=session_key, text=raw[:MAX_LOGGED], lang=reply.lang,

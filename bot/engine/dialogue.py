@@ -33,15 +33,19 @@ from bot.engine.session import DialogueState, Facts
 from intents.classifier import Prediction
 from intents.decide import OUT_OF_SCOPE, Decision, Thresholds, confident
 from intents.entities import without_spans
-from intents.lexicon import is_attribute_only, is_detail_only, leans_back
-from intents.reading import Reading, asks_for_contacts, swap_to_front
+from intents.lexicon import is_attribute_only, is_detail_only, is_followup_question, is_question, leans_back
+from intents.reading import Reading, asks_for_contacts, swap_to_front, weight
 
 PROCESS_INTENTS = frozenset({"application_process", "service_contacts"})
 NO_TOPIC = frozenset({"greeting", "thanks", "goodbye", "bot_capabilities", "human_agent"})
 TOPIC_SHARE = 0.2  # a process question names its own topic when that topic has at least this probability
 CONTEXT_ANSWER = 0.5  # read with the topic's question, the topic must reach this to be answered
 CONTEXT_ASK = 0.25  # ... and this to be offered first in "did you mean"
+CONTEXT_OVER_OUT_OF_SCOPE = 0.75  # ... and this when the message alone reads as out of scope
+CONTEXT_OVER_OWN = 0.6  # a short message pointing back stays on the topic, even against its own reading, at this
 ALONE_CONFIDENT_ELSEWHERE = 0.6  # a message this sure of another intent on its own is not read in context
+LEAN_FLOOR = 0.15  # "那买房呢" takes the benefit it names when that has at least this probability
+SHORT_FOLLOWUP = 10  # Chinese characters plus English words: a message this short may lean on the topic unmarked
 
 Tokens = Callable[[str], list[str]]
 Ranker = Callable[[str], list[Prediction]]
@@ -67,19 +71,40 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
     topic = state.topic
     ranking = reading.ranking
     top = ranking[0]
-    if topic is None or (top.intent in NO_TOPIC and confident(ranking, limits)):
+    if topic is None:
         return Resolution("new", ranking, own)
     case = topic.case.stated(reading.entities, state.turn)
-    residue = tokens(without_spans(reading.core, reading.entities.spans))
+    residue = without_spans(reading.core, reading.entities.spans)
     subject = topic.subject
-    if reading.entities and is_detail_only(residue):
+    if reading.entities and is_detail_only(residue) and top.intent != "human_agent":
         return _entity_only(reading, state, case, ranking)
+    if top.intent in NO_TOPIC and confident(ranking, limits):
+        return Resolution("new", ranking, own)
+    leaning = _leaning_to(reading, ranking, subject, policy_intents)
+    if leaning is not None:
+        confidence = max(next(p.confidence for p in ranking if p.intent == leaning), limits.answer)
+        return Resolution("lean", swap_to_front(ranking, leaning), case,
+                          _answer(leaning, confidence, "what about another benefit", ranking))
+    if subject and topic.text and leans_back(reading.core) and weight(reading.core) <= SHORT_FOLLOWUP:
+        # "外地户口可以吗", "is it taxable?": short and pointing back, so read with the topic first
+        together = _read_together(reading, state, case, rank, limits, CONTEXT_OVER_OWN)
+        if together is not None:
+            return together
+    if subject and reading.entities.about_self and not is_question(reading.core) and top.intent not in NO_TOPIC:
+        # "我去年毕业，社保交了四个月": a statement that adds detail continues the previous turn
+        intent = topic.intent if topic.intent != OUT_OF_SCOPE else subject
+        return Resolution("detail", swap_to_front(ranking, intent), case,
+                          _answer(intent, max(topic.confidence, limits.answer), "adds detail", ranking), subject)
     own_topic = _own_topic(ranking, policy_intents, limits)
     if own_topic is not None:
         if own_topic == subject:
             return Resolution("same", ranking, case, subject=subject)
         return Resolution("lean" if leans_back(reading.core) else "new", ranking, case if leans_back(reading.core)
                           else own)
+    if subject and is_attribute_only(residue):
+        confidence = max(topic.confidence, limits.answer)
+        return Resolution("attribute", swap_to_front(ranking, subject), case,
+                          _answer(subject, confidence, "about the previous topic", ranking), subject)
     process = _process_intent(reading, ranking)
     if process is not None and subject:
         named = named_topic(ranking, policy_intents)
@@ -87,10 +112,6 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
         confidence = max(top.confidence, limits.answer)
         return Resolution("process", swap_to_front(ranking, process), case if about == subject else own,
                           _answer(process, confidence, "process follow-up", ranking), about)
-    if subject and is_attribute_only(residue):
-        confidence = max(topic.confidence, limits.answer)
-        return Resolution("attribute", swap_to_front(ranking, subject), case,
-                          _answer(subject, confidence, "about the previous topic", ranking), subject)
     return _in_context(reading, state, case, own, rank, limits)
 
 
@@ -108,6 +129,17 @@ def _entity_only(reading: Reading, state: DialogueState, case: Facts, ranking: l
     return Resolution("entity", swap_to_front(ranking, intent), case, decision, topic.subject)
 
 
+def _leaning_to(reading: Reading, ranking: list[Prediction], subject: str | None,
+                policy_intents: frozenset[str]) -> str | None:
+    """"那买房呢", "what about renting?": a follow-up that names another benefit, even without confidence."""
+    if not is_followup_question(reading.core):
+        return None
+    best = next((p for p in ranking if p.intent in policy_intents and p.intent not in PROCESS_INTENTS), None)
+    if best is None or best.intent == subject or best.confidence < LEAN_FLOOR:
+        return None
+    return best.intent
+
+
 def _in_context(reading: Reading, state: DialogueState, case: Facts, own: Facts, rank: Ranker,
                 limits: Thresholds) -> Resolution:
     """A message that leans back but names no topic we know: read it together with the topic's question."""
@@ -116,19 +148,44 @@ def _in_context(reading: Reading, state: DialogueState, case: Facts, own: Facts,
     ranking = reading.ranking
     subject = topic.subject
     alone = ranking[0]
-    sure_elsewhere = alone.intent != subject and alone.confidence >= ALONE_CONFIDENT_ELSEWHERE
-    if not subject or not topic.text or sure_elsewhere or not leans_back(reading.core):
+    sure_elsewhere = alone.intent not in (subject, OUT_OF_SCOPE) and alone.confidence >= ALONE_CONFIDENT_ELSEWHERE
+    short = weight(reading.core) <= SHORT_FOLLOWUP
+    if not subject or not topic.text or sure_elsewhere or not (short or leans_back(reading.core)):
         return Resolution("new", ranking, own)
-    together = rank(f"{topic.text} {reading.core}")
-    share = next((p.confidence for p in together if p.intent == subject), 0.0)
-    if together[0].intent == subject and share >= CONTEXT_ANSWER:
-        return Resolution("context", swap_to_front(ranking, subject), case,
-                          _answer(subject, share, "read with the previous question", ranking), subject)
-    if share >= CONTEXT_ASK:
+    # Read together, the topic's question pulls every message towards its topic; a message that on its own
+    # is out of scope must keep the topic strong to count as about it ("社保断了还算吗", not "今天天气怎么样").
+    needed = CONTEXT_OVER_OUT_OF_SCOPE if alone.intent == OUT_OF_SCOPE else CONTEXT_ANSWER
+    settled = _read_together(reading, state, case, rank, limits, needed)
+    if settled is not None:
+        return settled
+    share = _together_share(reading, state, rank)
+    if share >= CONTEXT_ASK and alone.intent != OUT_OF_SCOPE:
         options = (Prediction(subject, share), *[p for p in ranking if p.intent not in (subject, OUT_OF_SCOPE)][:2])
         decision = Decision("clarify", subject, share, "leans on the previous topic", tuple(options))
         return Resolution("unsure", swap_to_front(ranking, subject), case, decision, subject)
     return Resolution("new", ranking, own)
+
+
+def _together_share(reading: Reading, state: DialogueState, rank: Ranker) -> float:
+    """The probability of the topic when the message is read after the question that opened the topic."""
+    assert state.topic is not None
+    together = rank(f"{state.topic.text} {reading.core}")
+    if together[0].intent != state.topic.subject:
+        return -together[0].confidence if together[0].intent != OUT_OF_SCOPE else 0.0
+    return together[0].confidence
+
+
+def _read_together(reading: Reading, state: DialogueState, case: Facts, rank: Ranker, limits: Thresholds,
+                   needed: float) -> Resolution | None:
+    """The topic, when reading the message after the topic's question makes it the top intent with ``needed``."""
+    topic = state.topic
+    assert topic is not None and topic.subject is not None
+    share = _together_share(reading, state, rank)
+    if share < needed:
+        return None
+    return Resolution("context", swap_to_front(reading.ranking, topic.subject), case,
+                      _answer(topic.subject, share, "read with the previous question", reading.ranking),
+                      topic.subject)
 
 
 def _own_topic(ranking: list[Prediction], policy_intents: frozenset[str], limits: Thresholds) -> str | None:
