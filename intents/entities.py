@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import date
-from typing import Iterable
+from typing import Any, Iterable
 
 DEGREES: dict[str, tuple[str, ...]] = {
     "phd": (r"博士(?!后)", r"\bph\.?\s?d\b", r"\bdphil\b", r"doctora(?:te|l)", r"\bdoctor'?s degree", r"读博"),
@@ -40,9 +40,11 @@ TIERS: dict[str, tuple[str, ...]] = {
                  r"\burgently[- ]needed talents?\b", r"\bin[- ]shortage\b", _CLASS.format("e")),
 }
 ORIGINS: dict[str, tuple[str, ...]] = {
-    "local": (r"本地的?(?=尖端|领军|高端|青年才俊|高层次|人才)", r"本土人才", r"本地培养", r"\blocal(?:ly[- ]grown)? (?:high[- ]level )?talents?\b",
+    "local": (r"本地的?(?=尖端|领军|高端|青年才俊|高层次|人才)",
+              r"本土人才", r"本地培养", r"\blocal(?:ly[- ]grown)? (?:high[- ]level )?talents?\b",
               r"\bi'?m local\b"),
-    "introduced": (r"引进的?(?=尖端|领军|高端|青年才俊|高层次|紧缺|人才)", r"新引进", r"外地引进", r"从外地来", r"\bintroduced\b", r"\brecruited from\b",
+    "introduced": (r"引进的?(?=尖端|领军|高端|青年才俊|高层次|紧缺|人才)",
+                   r"新引进", r"外地引进", r"从外地来", r"\bintroduced\b", r"\brecruited from\b",
                    r"\bbrought in from\b", r"\bmoving to dalian\b", r"\brelocat\w*"),
 }
 ROLES: dict[str, tuple[str, ...]] = {
@@ -140,11 +142,12 @@ class Entities:
 
     def merged_over(self, previous: "Entities") -> "Entities":
         """These entities, with the gaps filled from ``previous`` (what is said now wins)."""
-        filled = {name: getattr(self, name) or getattr(previous, name) for name in FACTS}
+        filled: dict[str, Any] = {name: getattr(self, name) or getattr(previous, name) for name in FACTS}
         return replace(self, **filled)
 
     def without(self, *names: str) -> "Entities":
-        return replace(self, **{name: _EMPTY[name] for name in names})
+        emptied: dict[str, Any] = {name: _EMPTY[name] for name in names}
+        return replace(self, **emptied)
 
     def as_dict(self) -> dict[str, object]:
         """The facts named, by name (the keys of entry conditions); empty values left out."""
