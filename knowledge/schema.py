@@ -104,10 +104,16 @@ def _m003_staff(db: sqlite_utils.Database) -> None:
     db.table("meta").upsert({"key": "content_version", "value": "1"}, pk="key")
 
 
+def _m006_dialogue(db: sqlite_utils.Database) -> None:
+    """Hand-off as a dialogue state: each hand-off knows its session (pseudonym), so a staff reply ends it."""
+    db.table("handoffs").add_column("session", str)
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_telegram", _m002_telegram),
     ("003_staff", _m003_staff),
+    ("006_dialogue", _m006_dialogue),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
