@@ -39,7 +39,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TALENTBOT_ANSWER_THRESHOLD", "0.5", "Confidence at or above which the assistant answers."),
     Setting("TALENTBOT_CLARIFY_THRESHOLD", "0.2", "Confidence at or above which it asks 'did you mean' instead of falling back."),
     Setting("TALENTBOT_MARGIN", "0.2", "Smallest gap between the top two intents for a direct answer."),
-    Setting("TALENTBOT_CONTEXT_MINUTES", "30", "How long the previous turn is used to read a follow-up."),
+    Setting("TALENTBOT_CONTEXT_MINUTES", "30", "How long the dialogue state (stated facts, topic) lasts after the last turn."),
     Setting("TALENTBOT_LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING)."),
 )
 

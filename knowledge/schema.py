@@ -104,6 +104,11 @@ def _m003_staff(db: sqlite_utils.Database) -> None:
     db.table("meta").upsert({"key": "content_version", "value": "1"}, pk="key")
 
 
+def _m006_dialogue(db: sqlite_utils.Database) -> None:
+    """Hand-off as a dialogue state: each hand-off knows its session (pseudonym), so a staff reply ends it."""
+    db.table("handoffs").add_column("session", str)
+
+
 def _m008_eligibility(db: sqlite_utils.Database) -> None:
     """Entries gain ``eligibility``: the rule of the eligibility check as JSON (``knowledge.rules``)."""
     db.table("entries").add_column("eligibility", str)
@@ -134,6 +139,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_telegram", _m002_telegram),
     ("003_staff", _m003_staff),
+    ("006_dialogue", _m006_dialogue),
     ("008_eligibility", _m008_eligibility),
     ("009_topic_subscriptions", _m009_topic_subscriptions),
 )

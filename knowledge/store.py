@@ -339,12 +339,13 @@ class KnowledgeBase:
     # reply must be delivered there.
 
     def open_handoff(self, staff_chat_id: int, user_chat_id: int, user: str, lang: str, question: str,
-                     query_id: int | None) -> int:
+                     query_id: int | None, session: str = "") -> int:
         """Record a new hand-off (its staff message is attached with :meth:`attach_handoff_message`)."""
         with self.lock, self.db.atomic():
             table = self.db.table("handoffs").insert({
                 "staff_chat_id": staff_chat_id, "user_chat_id": user_chat_id, "user": user, "lang": lang,
                 "question": question, "query_id": query_id, "status": "open", "created_at": now_iso(),
+                "session": session,
             })
             return int(str(table.last_pk))
 
@@ -418,13 +419,14 @@ class Handoff:
     status: str
     reply: str | None
     review_id: int | None
+    session: str = ""  # the pseudonymous session key (migration 006_dialogue)
 
 
 def handoff_of(r: dict[str, Any]) -> Handoff:
     return Handoff(id=r["id"], staff_chat_id=r["staff_chat_id"], staff_message_id=r["staff_message_id"],
                    user_chat_id=r["user_chat_id"], user=r["user"], lang=r["lang"] or "zh",
                    question=r["question"] or "", query_id=r["query_id"], status=r["status"], reply=r["reply"],
-                   review_id=r["review_id"])
+                   review_id=r["review_id"], session=r.get("session") or "")
 
 
 # ---------------------------------------------------------------- row mapping

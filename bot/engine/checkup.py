@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from bot.engine.compose import Composer
@@ -161,14 +161,9 @@ def composer_for(kb: KnowledgeBase) -> Composer:
 
 
 def session_facts(assistant: "Assistant", session: str, channel: str) -> dict[str, object]:
-    """The person's stated facts in the session's dialogue state (keyed as the Assistant keys it),
-    unless the state has expired."""
-    state = assistant.kb.load_session(assistant.kb.pseudonym(channel, f"session:{session}"))
-    saved = state.get("saved_at")
-    if saved and datetime.now(timezone.utc) - datetime.fromisoformat(str(saved)) > \
-            timedelta(minutes=assistant.settings.context_minutes):
-        return {}
-    return stated_facts(state)
+    """What the person said about themselves in this conversation (the dialogue state's person facts,
+    loaded by its owner, so an expired state says nothing)."""
+    return assistant.sessions.load(assistant.session_key(session, channel)).person.values.as_dict()
 
 
 def read_answer(name: str, words: str, options: tuple[tuple[str, object], ...]) -> object | None:
@@ -240,11 +235,3 @@ def _years(benefits: list[Benefit], today: date, lang: str) -> tuple[tuple[str, 
     out: list[tuple[str, object]] = [(say("year", lang, year=y), y) for y in range(today.year + 1, earliest - 1, -1)]
     out.append((say("year_or_earlier", lang, year=earliest - 1), earliest - 1))
     return tuple(out)
-
-
-def stated_facts(session_state: Mapping[str, Any]) -> dict[str, object]:
-    """What the person said about themselves in the conversation (the dialogue state's person facts)."""
-    dialogue = session_state.get("dialogue") or {}
-    person = dialogue.get("person") or {} if isinstance(dialogue, Mapping) else {}
-    values = person.get("values") or {} if isinstance(person, Mapping) else {}
-    return dict(values) if isinstance(values, Mapping) else {}

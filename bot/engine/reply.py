@@ -25,6 +25,18 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Relay:
+    """What a hand-off passes on to staff with this reply; each channel delivers it its own way
+    (Telegram: the staff chat; the console prints it)."""
+
+    kind: str  # "open" (a person was asked for) | "message" (the person wrote to staff) | "cancel"
+    text: str  # the person's message (for "open": their latest question, if any)
+    transcript: tuple[tuple[str, str], ...] = ()  # the conversation so far: ("person" | "bot", text)
+    ticket: int | None = None  # the channel's hand-off record, once it has one
+    first: bool = False  # the first message after the request: staff also get the conversation
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     lang: str
@@ -40,6 +52,8 @@ class Reply:
     query_id: int | None = None
     topic: str | None = None
     notice: str = ""  # e.g. "your message was long; I read its beginning"
+    script: str = "hans"  # hans | hant: the Chinese script the texts are in
+    relay: Relay | None = None  # set when the person's words go to staff (hand-off)
     extra: dict[str, object] = field(default_factory=dict, compare=False)
 
 

@@ -29,9 +29,45 @@ TEXTS: dict[str, dict[str, str]] = {
     "feedback_sorry": {"zh": "抱歉没有帮到您。已记录此问题，工作人员会复核并完善答案。需要的话可以点“转人工”。",
                        "en": "Sorry this did not help. The question is logged for our staff to review. "
                              "Tap \"Talk to a person\" if you need one."},
+    "assumed": {"zh": "按您说的{facts}：", "en": "For {facts}: "},
+    "handoff_open": {"zh": "请直接描述您的问题：您接下来发送的消息会转给工作人员，直到工作人员回复或您发送“取消”。",
+                     "en": "Please describe your problem: what you write next goes to our staff, until they reply "
+                           "or you send \"cancel\"."},
+    "handoff_passed": {"zh": "已转给工作人员。他们看到后会在这个对话里回复您；您可以继续补充，发送“取消”可回到自动问答。",
+                       "en": "Passed on to our staff. They will reply to you here in this chat when they have "
+                             "read it; you can add more, or send \"cancel\" to go back to the assistant."},
+    "handoff_cancelled": {"zh": "已取消转人工，您可以继续向我提问。",
+                          "en": "The request for a person is cancelled; you can keep asking me questions."},
     "forgotten": {"zh": "已删除您在本服务中存储的全部记录（{n} 条）。",
                   "en": "All records this service kept about you are deleted ({n} items)."},
 }
+
+
+# How the answer names a fact it assumed (``assumed`` above): (fact, value) -> zh, en.
+FACT_LABELS: dict[tuple[str, object], dict[str, str]] = {
+    ("degree", "phd"): {"zh": "博士学历", "en": "a doctorate"},
+    ("degree", "master"): {"zh": "硕士学历", "en": "a master's degree"},
+    ("degree", "bachelor"): {"zh": "本科学历", "en": "a bachelor's degree"},
+    ("degree", "college"): {"zh": "专科学历", "en": "a junior-college diploma"},
+    ("tier", "top"): {"zh": "尖端人才", "en": "a top talent"},
+    ("tier", "leading"): {"zh": "领军人才", "en": "a leading talent"},
+    ("tier", "high_end"): {"zh": "高端人才", "en": "a high-end talent"},
+    ("tier", "young"): {"zh": "青年才俊", "en": "a young talent (青年才俊)"},
+    ("tier", "shortage"): {"zh": "紧缺人才", "en": "a certified shortage talent"},
+    ("origin", "local"): {"zh": "本地人才", "en": "a local talent"},
+    ("origin", "introduced"): {"zh": "引进人才", "en": "an introduced talent"},
+    ("foreign", True): {"zh": "外籍", "en": "a foreign national"},
+    ("double_first_class", True): {"zh": "双一流高校毕业", "en": "a Double First-Class graduate"},
+}
+
+
+def facts_label(facts: dict[str, object], lang: str) -> str:
+    """"硕士学历、双一流高校毕业" / "a master's degree and a Double First-Class graduate"."""
+    labels = [FACT_LABELS[(k, v)].get(lang) or FACT_LABELS[(k, v)]["zh"] for k, v in facts.items()
+              if (k, v) in FACT_LABELS]
+    if lang != "en":
+        return "、".join(labels)
+    return " and ".join(labels)
 
 
 def t(key: str, lang: str, **values: object) -> str:

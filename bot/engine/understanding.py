@@ -12,6 +12,7 @@ import logging
 import time
 
 from intents.classifier import IntentClassifier, Prediction, examples_hash, versions
+from intents.decide import Thresholds
 from intents.normalize import Normalizer
 from intents.reading import Reading, read_message
 from intents.segment import Segmenter
@@ -35,7 +36,7 @@ class Understanding:
         normalizer = Normalizer({t.term.casefold(): t.canonical for t in terms
                                  if t.kind in ("typo", "synonym") and t.canonical})
         segmenter = Segmenter(t.term.casefold() for t in terms if t.kind == "word")
-        occupations = tuple(str(row["occupation"]) for row in kb.catalogue() if row.get("occupation"))
+        occupations = _catalogue_names(kb)
         pairs = [(normalizer(e.text), e.intent) for e in kb.examples()]
         fingerprint = examples_hash(pairs, segmenter.words)
         stored = None if retrain else kb.load_model()
@@ -63,8 +64,8 @@ class Understanding:
         self.segmenter.warm()
         self.read("博士买房补贴")
 
-    def read(self, text: str) -> Reading:
-        return read_message(self.classifier.rank, self.normalizer(text), self.occupations)
+    def read(self, text: str, limits: Thresholds = Thresholds()) -> Reading:
+        return read_message(self.classifier.rank, self.normalizer(text), self.occupations, limits)
 
     def rank(self, core: str) -> list[Prediction]:
         return self.classifier.rank(core)
@@ -78,3 +79,10 @@ def _vectorizer_segmenter(classifier: IntentClassifier) -> Segmenter | None:
     except (AttributeError, KeyError, IndexError):
         return None
     return tokenizer if isinstance(tokenizer, Segmenter) else None
+
+
+def _catalogue_names(kb: KnowledgeBase) -> tuple[str, ...]:
+    """The occupations and industries of the shortage catalogue, longest first (so the most specific matches)."""
+    names = {str(row[column]).strip() for row in kb.catalogue() for column in ("occupation", "industry")
+             if row.get(column) and len(str(row[column]).strip()) > 1}
+    return tuple(sorted(names, key=lambda n: (-len(n), n)))

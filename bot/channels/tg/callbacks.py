@@ -62,11 +62,13 @@ async def feedback(update: Update, context: TalentContext, value: str) -> None:
 
 
 async def human(update: Update, context: TalentContext, value: str) -> None:
+    """"Talk to a person" (after a 👎, about that question): the hand-off opens as if asked for."""
     person = who(update)
     await _answer(update)
     async with context.services.lanes.lane(person.chat_id):
-        lang = await asyncio.to_thread(context.desk.language, person, client_lang(update))
-        await handoff.hand_off(context, update, lang, int(value) if value else None)
+        reply = await asyncio.to_thread(context.desk.request_person, person, client_lang(update))
+        await send_reply(context.bot, person.chat_id, reply)
+        await handoff.relay(context, update, reply, int(value) if value else None)
 
 
 async def language(update: Update, context: TalentContext, value: str) -> None:

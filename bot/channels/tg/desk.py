@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.engine.assistant import MENU, Assistant
 from bot.engine.checkup import Prompt, open_checkup, session_facts
-from bot.engine.reply import ASK, Button, Reply
+from bot.engine.reply import ASK, Button, Relay, Reply
 from bot.settings import Settings
 from knowledge.errors import NotFound
 from knowledge.store import Handoff
@@ -118,21 +118,35 @@ class Desk:
 
     # ---- hand-offs
 
-    def open_handoff(self, who: Who, lang: str, query_id: int | None = None) -> Ticket:
-        """Record a hand-off of the user's question ``query_id`` (else their latest question),
-        with their recent questions as context."""
+    def request_person(self, who: Who, hint: str | None = None) -> Reply:
+        """The "talk to a person" button: the same as asking for one."""
+        return self.choose("human_agent", None, who, hint)
+
+    def open_handoff(self, who: Who, lang: str, query_id: int | None = None, relay: Relay | None = None) -> Ticket:
+        """Record a hand-off of the user's question ``query_id`` (else their latest question), with the
+        conversation so far (the relay's transcript, else their recent questions) as context."""
         staff_chat = self.settings.staff_chat_id
         if staff_chat is None:
             raise NotFound("no staff chat configured")
         recent = self.kb.recent_questions(self._user_key(who), CONTEXT_TURNS)
         asked = [q for q in recent if q["outcome"] != "handoff" and not str(q["text"]).startswith("[")]
         chosen = [q for q in recent if q["id"] == query_id]
-        latest = chosen[-1] if chosen else asked[-1] if asked else (recent[-1] if recent else None)
-        question = str(latest["text"]) if latest else ""
+        latest = chosen[-1] if chosen else asked[-1] if asked else None
+        question = str(latest["text"]) if latest else (relay.text if relay else "")
         query_id = int(latest["id"]) if latest else None
-        handoff_id = self.kb.open_handoff(staff_chat, who.chat_id, self._user_key(who), lang, question, query_id)
-        context = tuple(f"{q['ts'][11:16]} {q['text']} → {q['intent']} ({q['outcome']})" for q in recent)
+        session_key = self.assistant.session_key(who.session, CHANNEL)
+        handoff_id = self.kb.open_handoff(staff_chat, who.chat_id, self._user_key(who), lang, question, query_id,
+                                          session_key)
+        if relay is not None and relay.transcript:
+            context = tuple(f"{'👤' if speaker == 'person' else '🤖'} {said}" for speaker, said in relay.transcript)
+        else:
+            context = tuple(f"{q['ts'][11:16]} {q['text']} → {q['intent']} ({q['outcome']})" for q in recent)
+        self.assistant.attach_ticket(who.session, handoff_id, CHANNEL)
         return Ticket(handoff_id, lang, question, context)
+
+    def end_handoff(self, who: Who) -> None:
+        """The hand-off could not reach staff: the person talks to the assistant again."""
+        self.assistant.close_handoff(self.assistant.session_key(who.session, CHANNEL))
 
     def attach(self, handoff_id: int, staff_message_id: int) -> None:
         self.kb.attach_handoff_message(handoff_id, staff_message_id)
@@ -143,7 +157,11 @@ class Desk:
         return self.kb.handoff_by_message(self.settings.staff_chat_id, staff_message_id)
 
     def record_reply(self, handoff_id: int, text: str, staff_id: int) -> None:
+        """Staff replied: recorded, and the person's next messages go to the assistant again."""
         self.kb.record_handoff_reply(handoff_id, text, f"{CHANNEL}:{staff_id}")
+        session_key = self.kb.handoff(handoff_id).session
+        if session_key:
+            self.assistant.close_handoff(session_key)
 
     def propose(self, handoff_id: int, staff_id: int) -> int | None:
         """Queue the hand-off as a proposed answer; None when staff have not replied yet."""

@@ -33,9 +33,8 @@ PHRASES: dict[str, dict[str, str]] = {
     "lang_prompt": {"zh": "请选择语言 / Choose a language:", "en": "Choose a language / 请选择语言:"},
     "lang_set": {"zh": "好的，之后我会用中文回答。", "en": "OK, I will answer in English from now on."},
     "handoff_sent": {
-        "zh": "已通知工作人员，他们会在这个对话里回复您。您也可以继续向我提问。",
-        "en": "Our staff have been notified and will reply to you here in this chat. "
-              "You can keep asking me questions meanwhile.",
+        "zh": "已通知工作人员，他们会在这个对话里回复您。",
+        "en": "Our staff have been notified and will reply to you here in this chat.",
     },
     "handoff_unavailable": {
         "zh": "暂时无法转接工作人员，请使用上面的联系方式。",
@@ -88,6 +87,9 @@ STAFF: dict[str, str] = {
     "handoff_body": "Question: {question}\n\nRecent questions:\n{context}\n\n"
                     "Reply to this message to answer the user; the bot delivers your reply.",
     "no_context": "(none)",
+    "handoff_message": "💬 Hand-off #{id} · from {name}",
+    "conversation": "Conversation so far:",
+    "handoff_cancelled": "✖️ Hand-off #{id}: the user cancelled the request.",
     "delivered": "✅ Delivered to the user (hand-off #{id}).",
     "not_delivered": "⚠️ Could not deliver to the user (hand-off #{id}): {reason}",
     "unknown": "This message is not a hand-off; reply to a hand-off message to answer a user.",
