@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+from bot.engine import catalogue
 from bot.engine.compose import Composer
 from bot.engine.dialogue import PROCESS_INTENTS, Context, resolve, topic_of
 from bot.engine.refresh import Stamp, live_stamp
@@ -29,6 +30,7 @@ from intents.entities import Entities
 from intents.normalize import MAX_CHARS, detect_lang, has_words
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
 from knowledge.models import QueryRecord
+from knowledge.provenance import Register
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,10 @@ class Assistant:
         """Re-read entries, contacts and intents (after an edit or import)."""
         intents = self.kb.intents()
         self.policy_intents = frozenset(i.id for i in intents if i.kind == "policy")
-        self.composer = Composer(intents, self.kb.contacts())
-        self.retriever = Retriever(self.kb.entries(), self.understanding.segmenter, self.understanding.normalizer)
+        contacts, entries = self.kb.contacts(), self.kb.entries()
+        self.catalogue = catalogue.Catalogue(self.kb.catalogue(), entries)
+        self.composer = Composer(intents, contacts, Register(self.kb.sources(), self.kb.facts()))
+        self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts)
 
     # ------------------------------------------------------------ the answer path
 
@@ -138,7 +142,11 @@ class Assistant:
             fallback = self.retriever.general("out_of_scope")
             return self.composer.conversation(fallback, lang, top, "fallback", cands), context
         topic_entry = self.retriever.best(topic, entities, "") if topic else None
-        reply = self.composer.answer(entry, lang, top, cands, topic, topic_entry)
+        listed = self.catalogue.answer(core, entities, lang) if intent == catalogue.INTENT else None
+        if listed is not None:  # an occupation named: the imported list says, or the honest entry does
+            entry = listed.entry or entry
+        reply = self.composer.answer(entry, lang, top, cands, topic, topic_entry,
+                                     body=listed.text if listed else None)
         subject = topic or (intent if intent not in PROCESS_INTENTS else None)
         return reply, Context(intent, subject, entities, decision.confidence)
 

@@ -35,8 +35,10 @@ class Understanding:
         normalizer = Normalizer({t.term.casefold(): t.canonical for t in terms
                                  if t.kind in ("typo", "synonym") and t.canonical})
         segmenter = Segmenter(t.term.casefold() for t in terms if t.kind == "word")
-        occupations = tuple(str(row["occupation"]) for row in kb.catalogue() if row.get("occupation"))
-        pairs = [(normalizer(e.text), e.intent) for e in kb.examples()]
+        names = {str(n) for row in kb.catalogue()
+                 for n in (row.get("occupation"), row.get("occupation_en"), *(row.get("aliases") or [])) if n}
+        occupations = tuple(sorted(names, key=lambda n: (-len(n), n)))  # the longest name first
+        pairs = [(normalizer(e.text), e.intent) for e in kb.training_examples()]
         fingerprint = examples_hash(pairs, segmenter.words)
         stored = None if retrain else kb.load_model()
         if stored and stored[0] == fingerprint and stored[1] == versions():

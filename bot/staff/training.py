@@ -200,7 +200,7 @@ def train_report(kb: KnowledgeBase, settings: Settings, folds: int = 5, tune: bo
     ``MAX_DROP_POINTS`` against the live model's stored accuracy, unless ``force``.
     """
     reader = _reader(kb)
-    examples = kb.examples()
+    examples = kb.training_examples()
     ev = evaluate(reader, [e.text for e in examples], [e.intent for e in examples], folds)
     current = Thresholds(settings.answer_threshold, settings.clarify_threshold, settings.margin)
     text = report_text(ev, current)
