@@ -65,8 +65,9 @@ def resolve(core: str, entities: Entities, ranking: list[Prediction], context: C
         previous = Prediction(context.intent, max(context.confidence, ranking[0].confidence))
         rest = [p for p in ranking if p.intent != context.intent]
         return Resolution([previous, *rest], merged, True)
-    if is_followup_question(core) and ranking[0].intent not in policy_intents:
+    if is_followup_question(core) and ranking[0].intent not in PROCESS_INTENTS:
         # "what about renting?": the best policy topic, since the chat is about policies already
+        # (also when that topic leads but below the answer threshold: the previous turn settles it)
         topics = [p for p in ranking if p.intent in policy_intents and p.intent not in PROCESS_INTENTS]
         if topics and topics[0].confidence >= FOLLOWUP_FLOOR:
             return Resolution(swap_to_front(ranking, topics[0].intent), merged, False, leaning=True)
