@@ -83,12 +83,13 @@ class Register:
         candidates = self.cited(entry)
         chosen: list[Source] = []
         covered: set[str] = set()
+
+        def key(source: Source) -> tuple[int, int, int, int]:
+            mine = [position[f] for f in source.facts if f in position]
+            new = any(entry.facts[p] not in covered for p in mine)
+            return (source.rank, 0 if new else 1, min(mine, default=len(position)), self._order.get(source.id, 0))
+
         while candidates and len(chosen) < limit:
-            def key(source: Source) -> tuple[int, int, int, int]:
-                mine = [position[f] for f in source.facts if f in position]
-                new = any(entry.facts[p] not in covered for p in mine)
-                return (source.rank, 0 if new else 1, min(mine, default=len(position)),
-                        self._order.get(source.id, 0))
             best = min(candidates, key=key)
             chosen.append(best)
             covered |= set(best.facts)

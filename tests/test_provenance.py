@@ -187,6 +187,18 @@ def test_kb_sources_counts_the_entries_that_depend_on_each_document(tmp_path: Pa
     assert rows["peoplecn-2000-talent-fund"]["entries"] == 0
 
 
+def test_kb_facts_lists_the_facts_nobody_cites_with_their_reason(tmp_path: Path) -> None:
+    folder = _dir_with(tmp_path, [_entry("rental_housing-a", facts=["F-92", "F-93"])])
+    db = tmp_path / "kb.sqlite"
+    assert main(["--db", str(db), "kb", "init", "--seed", str(folder)], stdout=io.StringIO()) == 0
+    out = io.StringIO()
+    assert main(["--db", str(db), "kb", "facts", "--unused", "--json"], stdout=out) == 0
+    unused = {r["id"]: r for r in map(yaml.safe_load, out.getvalue().splitlines())}
+    assert "F-92" not in unused and "F-22" in unused and unused["F-22"]["status"] == "superseded"
+    assert "F-63" not in unused  # a contact cites it
+    assert all(r["used_by"] == [] for r in unused.values())
+
+
 def test_windows_are_kept_through_export_and_import(tmp_path: Path) -> None:
     folder = _dir_with(tmp_path, [_entry("rental_housing-w", window={"closes": "2025-07-31", "yearly": True})])
     db = tmp_path / "kb.sqlite"

@@ -29,9 +29,9 @@ from knowledge import (
     KnowledgeError,
     ValidationError,
     changes,
+    provenance,
     read_dir,
 )
-from knowledge import provenance
 from knowledge.models import Contact, Entry
 from knowledge.provenance import Register
 from knowledge.seedfiles import TERM_KINDS
@@ -40,7 +40,7 @@ FIELD_OPTIONS = (("--intent", "intent"), ("--title-zh", "title.zh"), ("--title-e
                  ("--answer-zh", "answer.zh"), ("--answer-en", "answer.en"), ("--contact", "contact"),
                  ("--effective", "effective"), ("--reviewed", "reviewed"), ("--status", "status"))
 EDIT_HEADER = ("# Edit entry {id}: save and close the editor to apply, or leave it unchanged to cancel.\n"
-               "# Lines starting with # are ignored. The format is that of knowledge/seed/entries.yaml.\n")
+               "# Lines starting with # are ignored. The format is that of knowledge/seed/entries/<intent>.yaml (README.md there).\n")
 EDITOR_SHELL = '${VISUAL:-${EDITOR:-vi}} "$1"'  # the shell, not Python, reads the editor's name
 
 

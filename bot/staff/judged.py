@@ -4,7 +4,9 @@ A judged set is a YAML list of ``{q, intent, expect: [strings], facts: [ids]}``
 written from the facts sheet by someone other than the knowledge base's authors
 (``tests/data/judged_questions.yaml``). A question counts as right when the
 assistant answers it (outcome ``answer``) in the expected intent and the answer
-contains every expected string, thousands separators aside ("1,500" = "1500").
+contains every expected string, thousands separators aside ("1,500" = "1500"); a
+greeting, thanks or hand-off question when it gets small talk or a hand-off, and
+an out-of-scope question when the assistant falls back honestly.
 Each question is asked in a new chat. ``python run_bot.py bench --judged``
 prints the score; ``tests/test_judged.py`` holds it to the issue's target.
 """
@@ -22,6 +24,9 @@ import yaml
 from bot.engine.assistant import Assistant
 
 TARGET = 0.90
+# the outcome that is right for a question of these intents; a policy question is right only when answered
+OUTCOMES = {"out_of_scope": "fallback", "human_agent": "handoff", "greeting": "smalltalk", "thanks": "smalltalk",
+            "goodbye": "smalltalk", "bot_capabilities": "smalltalk"}
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "judged_questions.yaml"
 _SEPARATOR = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
 
@@ -48,7 +53,9 @@ def judge(assistant: Assistant, items: list[dict[str, Any]], session: str = "jud
         reply = assistant.handle(str(item["q"]), f"{session}-{number}", channel="bench")
         text = comparable(reply.text)
         missing = [s for s in map(str, item.get("expect") or []) if comparable(s) not in text]
-        intent_ok = reply.intent == item["intent"] and reply.outcome == "answer"
+        wanted = OUTCOMES.get(item["intent"], "answer")
+        # an out-of-scope question is right when the assistant falls back, whatever intent it leaned to
+        intent_ok = reply.outcome == wanted and (wanted == "fallback" or reply.intent == item["intent"])
         per_intent[item["intent"]] += 1
         right_intent += intent_ok
         if intent_ok and not missing:
