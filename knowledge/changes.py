@@ -20,18 +20,23 @@ from typing import Any, Mapping
 
 from .errors import KnowledgeError, NotFound, ValidationError
 from .models import Entry
+from .provenance import Located, Register, entry_problems
 from .seedfiles import (
     PARSERS,
+    REGISTERS,
     TABLES,
     Dataset,
     SeedRow,
+    catalogue_csv_rows,
     check,
     contact_to_mapping,
     dump_yaml,
     entry_to_mapping,
+    parse_catalogue,
     parse_contact,
     parse_entry,
     parse_term,
+    register_dir,
     seed_rows,
     to_mappings,
 )
@@ -151,9 +156,10 @@ def change(kb: KnowledgeBase, change_id: int) -> Change:
 
 
 def _cross_check(kb: KnowledgeBase, row: SeedRow, entry: Entry) -> None:
-    """The import's cross-references (intent, contact, follow-ups, topic) against the database."""
-    data = Dataset(intents=kb.intents(), contacts=kb.contacts(), entries=[entry])
-    check(data, {"intents": [], "contacts": [], "entries": [row], "terms": [], "examples": []})
+    """The import's cross-references (intent, contact, facts, sources, follow-ups, topic) against the database."""
+    data = Dataset(intents=kb.intents(), contacts=kb.contacts(), sources=kb.sources(), facts=kb.facts(),
+                   entries=[entry])
+    check(data, {"entries": [row]})
 
 
 def valid_entry(kb: KnowledgeBase, mapping: Mapping[str, Any], label: str, number: int | None = None) -> Entry:
@@ -341,6 +347,40 @@ def remove_term(kb: KnowledgeBase, term: str, who: str) -> Change:
         return _record(kb, who, "terms", term, None, "remove term")
 
 
+# ---------------------------------------------------------------- catalogue
+
+
+def import_catalogue(kb: KnowledgeBase, path: Path | str, who: str) -> Change:
+    """Replace the shortage-talent catalogue with a published list in CSV, all or nothing.
+
+    Every row is validated first (an error names the file, row and field);
+    then the table is replaced, the change log records the whole list before
+    and after, and the content version is bumped (a running bot reloads and
+    recognises the occupations).
+    """
+    path = Path(path)
+    items: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for row in catalogue_csv_rows(path):
+        try:
+            item = parse_catalogue(row)
+        except ValidationError as exc:
+            raise ValidationError(path.name, row.number, exc.field, exc.message, row.line) from None
+        key = (item["occupation"].casefold(), str(item["edition"]))
+        if key in seen:
+            raise row.fail("occupation", f"'{item['occupation']}' appears twice in edition {item['edition']} "
+                                         f"(also row {seen[key]})")
+        seen[key] = row.number
+        items.append(item)
+    with kb.lock, kb.db.atomic():
+        before, after = kb.replace_catalogue(items)
+        stamp = now_iso()
+        note = f"catalogue import {path.name}: {len(after)} occupations"
+        change_id = log_change(kb, who, stamp, "catalogue", "all", "update", {"rows": before}, {"rows": after}, note)
+        bump_version(kb)
+    return Change(change_id, stamp, who, "catalogue", "all", "update", {"rows": before}, {"rows": after}, note)
+
+
 # ---------------------------------------------------------------- revert
 
 
@@ -390,15 +430,21 @@ def entry_yaml(entry: Entry) -> str:
     return dump_yaml(entry_to_mapping(entry))
 
 
-def content_problems(kb: KnowledgeBase) -> list[ValidationError]:
-    """Every row of the database's content that an import would refuse, named by table, row and field."""
+def content_problems(kb: KnowledgeBase, today: date | None = None) -> list[ValidationError]:
+    """Every problem of the database's content, named by table, row and field (see :func:`directory_problems`)."""
     rows = {table: [SeedRow(f"database {table}", n, None, m) for n, m in enumerate(items, start=1)]
             for table, items in to_mappings(kb.dataset()).items()}
-    return _problems(rows)
+    return _problems(rows, today)
 
 
-def directory_problems(directory: Path | str) -> list[ValidationError]:
-    """The problems of a directory in the export layout, each naming file, row and field."""
+def directory_problems(directory: Path | str, today: date | None = None) -> list[ValidationError]:
+    """The problems of a directory in the export layout, each naming file, row and field.
+
+    Besides what an import refuses: an active entry citing a superseded fact
+    without citing the newer one and saying the rule is an older one, a window
+    that has closed (``today`` in Dalian) without the answer saying so, and a
+    figure in an answer that none of the entry's facts states.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         return [ValidationError(str(directory), None, None, "is not a directory")]
@@ -406,15 +452,15 @@ def directory_problems(directory: Path | str) -> list[ValidationError]:
     unreadable: list[ValidationError] = []
     for table in TABLES:
         try:
-            rows[table] = list(seed_rows(directory, table))
+            rows[table] = list(seed_rows(register_dir(directory) if table in REGISTERS else directory, table))
         except ValidationError as exc:  # a file that is not YAML or JSON at all
             rows[table] = []
             unreadable.append(exc)
-    return unreadable + _problems(rows)
+    return unreadable + _problems(rows, today)
 
 
-def _problems(rows: dict[str, list[SeedRow]]) -> list[ValidationError]:
-    """Parse every row (collecting each bad one), then cross-check the good ones (first problem)."""
+def _problems(rows: dict[str, list[SeedRow]], today: date | None = None) -> list[ValidationError]:
+    """Parse every row (collecting each bad one), cross-check the good ones, then check the entries' currency."""
     problems: list[ValidationError] = []
     data, good = Dataset(), {}
     for table in TABLES:
@@ -427,10 +473,10 @@ def _problems(rows: dict[str, list[SeedRow]]) -> list[ValidationError]:
                 problems.append(exc)
         setattr(data, table, items)
         good[table] = kept
-    try:
-        check(data, good)
-    except ValidationError as exc:
-        problems.append(exc)
+    check(data, good, problems)
+    register = Register(data.sources, data.facts)
+    for row, entry in zip(good["entries"], data.entries):
+        problems += entry_problems(entry, Located(row.file, row.number, row.line), register, today)
     return problems
 
 

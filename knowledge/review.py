@@ -21,13 +21,13 @@ from typing import Any, Iterable, Sequence
 
 from .changes import log_change
 from .errors import KnowledgeError, NotFound
-from .models import Review, Text
+from .models import STAFF_SOURCE_ID, Review, Text
 from .seedfiles import SeedRow, parse_entry
 from .store import KnowledgeBase, entry_row, now_iso, review_of
 
 SIMILAR = 0.6  # character-bigram Jaccard at or above which two questions are "the same question"
 MAX_PHRASE = 1000  # longest question kept as a training phrase (the limit of examples files)
-STAFF_SOURCE = "staff answer (review queue)"
+STAFF_SOURCE = "staff answer (review queue)"  # the built-in source ``staff`` (knowledge.provenance)
 
 
 class ReviewError(KnowledgeError):
@@ -270,7 +270,7 @@ def _insert_entry(kb: KnowledgeBase, entry_id: str, intent: str, questions: list
     title = questions[0][:80]
     mapping = {"id": entry_id, "intent": intent, "title": {"zh": title, "en": title}, "questions": questions,
                "answer": {"zh": answer_zh, "en": answer_en}, "reviewed": today, "status": "active",
-               "sources": [{"fact": "staff", "title": STAFF_SOURCE, "url": None, "date": today}]}
+               "sources": [STAFF_SOURCE_ID]}
     entry = parse_entry(SeedRow("review answer", 1, None, mapping))
     stamp = now_iso()
     row = entry_row(entry, stamp)

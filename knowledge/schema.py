@@ -8,6 +8,7 @@ old one.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -133,12 +134,49 @@ def _m009_topic_subscriptions(db: sqlite_utils.Database) -> None:
     db.table("deliveries").create_index(["status", "notice_id"])
     last = db.execute("select max(id) from changes").fetchone()[0]
     db.table("meta").upsert({"key": "notices_scanned_change", "value": str(last or 0)}, pk="key")
+def _m004_sources(db: sqlite_utils.Database) -> None:
+    """Sources as data: the source register and the facts sheet as tables; entries cite fact ids.
+
+    Entries gain ``facts`` (JSON list of fact ids) and ``window`` (JSON
+    ``{opens, closes, yearly}``); their ``sources`` column becomes a JSON list
+    of source ids (explicit citations; usually empty, the register derives the
+    sources from the facts). Each older ``{fact, title, url, date}`` item
+    becomes its fact id (a staff answer's ``staff`` item, the ``staff`` source).
+    Contacts gain ``aliases``; the catalogue gains the columns of the published list.
+    """
+    db.table("sources").create(
+        {"id": str, "title_zh": str, "title_en": str, "office_zh": str, "office_en": str, "number": str,
+         "url": str, "date": str, "kind": str, "facts": str, "note": str},
+        pk="id",
+    )
+    db.table("facts").create(
+        {"id": str, "title": str, "statement": str, "date": str, "confidence": str, "status": str,
+         "superseded_by": str, "note": str, "unused_reason": str},
+        pk="id",
+    )
+    db.table("entries").add_column("facts", str)
+    db.table("entries").add_column("window", str)
+    for row in list(db.query("select id, sources from entries")):
+        facts: list[str] = []
+        sources: list[str] = []
+        for item in json.loads(row["sources"] or "[]"):
+            fact = str(item.get("fact") or "") if isinstance(item, dict) else str(item)
+            if fact == "staff":
+                sources.append(fact)
+            elif fact and fact not in facts:
+                facts.append(fact)
+        db.execute("update entries set facts = ?, sources = ? where id = ?",
+                   [json.dumps(facts), json.dumps(sources), row["id"]])
+    db.table("contacts").add_column("aliases", str)
+    for column, kind in (("occupation_en", str), ("aliases", str), ("stars", int), ("edition", str)):
+        db.table("catalogue").add_column(column, kind)
 
 
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_telegram", _m002_telegram),
     ("003_staff", _m003_staff),
+    ("004_sources", _m004_sources),
     ("006_dialogue", _m006_dialogue),
     ("008_eligibility", _m008_eligibility),
     ("009_topic_subscriptions", _m009_topic_subscriptions),

@@ -23,6 +23,7 @@ from bot.channels.tg.render import reply_html, size
 from bot.engine.assistant import Assistant
 from bot.engine.reply import Reply
 from bot.settings import Settings
+from knowledge.models import Source, Text
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -341,11 +342,12 @@ async def test_hostile_input_is_escaped(bot: Application, server: BotApiServer) 
 
 def test_long_replies_are_split_below_the_limit_without_breaking_markup() -> None:
     text = ("<b>&amp; 博士 " * 900) + "\n" + ("x" * 5000)
-    reply = Reply(text=text, lang="zh", intent="x", confidence=1.0, outcome="answer", sources=("来源：<a>",))
+    source = Source(id="s", title=Text("<a>", "<a>"), url='https://example.org/"><script>', kind="news")
+    reply = Reply(text=text, lang="zh", intent="x", confidence=1.0, outcome="answer", sources=(source,))
     chunks = reply_html(reply)
     assert len(chunks) > 1 and all(size(c) <= 4096 for c in chunks)
     joined = "".join(chunks)
-    assert "<b>" not in joined and "&lt;a&gt;" in joined
+    assert "<b>" not in joined and "&lt;a&gt;" in joined and "<script>" not in joined
     assert not any(re.search(r"&[a-z]*$", c) for c in chunks)
 
 

@@ -22,6 +22,8 @@ def record(text: str, reply: Reply) -> dict[str, Any]:
         "outcome": reply.outcome, "answer": plain(reply), "entry_id": reply.entry_id,
         "candidates": [{"intent": i, "confidence": c} for i, c in reply.candidates],
         "topic": reply.topic, "query_id": reply.query_id,
+        "sources": [{"id": s.id, "title": s.title.as_dict(), "office": s.office.as_dict(), "number": s.number,
+                     "url": s.url, "date": s.date, "kind": s.kind} for s in reply.sources],
     }
 
 

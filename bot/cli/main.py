@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="load-test the Telegram bot beside an echo bot on a loopback Bot API server")
     bench.add_argument("--chats", type=int, default=200, help="with --telegram: simulated chats")
     bench.add_argument("--messages", type=int, default=5, help="with --telegram: messages per chat")
+    bench.add_argument("--judged", nargs="?", const="", metavar="FILE.yaml",
+                       help="the share of a judged question set answered right "
+                            "(default: tests/data/judged_questions.yaml)")
     return parser
 
 
@@ -172,8 +175,12 @@ def cmd_bench(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
         telegram = run_telegram_bench(chats=args.chats, messages=args.messages)
         print(json.dumps(telegram, ensure_ascii=False, indent=2), file=out)
         return 0
-    from bot.cli.bench import run_bench
+    from bot.cli.bench import run_bench, run_judged
 
+    if args.judged is not None:
+        result = run_judged(settings, args.judged or None)
+        print(json.dumps(result, ensure_ascii=False, indent=2), file=out)
+        return 0
     result = run_bench(settings, rounds=args.rounds)
     print(json.dumps(result, ensure_ascii=False, indent=2), file=out)
     return 0

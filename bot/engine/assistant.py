@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from bot.engine import handoff
+from bot.engine import catalogue, handoff
 from bot.engine.compose import Composer
 from bot.engine.dialogue import PROCESS_INTENTS, Resolution, named_topic, resolve
 from bot.engine.refresh import Stamp, live_stamp
@@ -36,6 +36,7 @@ from intents.normalize import MAX_CHARS, detect_lang, has_words
 from intents.reading import Reading
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
 from knowledge.models import Entry, QueryRecord
+from knowledge.provenance import Register
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,10 @@ class Assistant:
         """Re-read entries, contacts and intents (after an edit or import)."""
         intents = self.kb.intents()
         self.policy_intents = frozenset(i.id for i in intents if i.kind == "policy")
-        self.composer = Composer(intents, self.kb.contacts())
-        self.retriever = Retriever(self.kb.entries(), self.understanding.segmenter, self.understanding.normalizer)
+        contacts, entries = self.kb.contacts(), self.kb.entries()
+        self.catalogue = catalogue.Catalogue(self.kb.catalogue(), entries)
+        self.composer = Composer(intents, contacts, Register(self.kb.sources(), self.kb.facts()))
+        self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts)
 
     # ------------------------------------------------------------ the answer path
 
@@ -160,8 +163,11 @@ class Assistant:
             fallback = self.retriever.general(OUT_OF_SCOPE)
             return self.composer.conversation(fallback, lang, top, "fallback", cands), state
         topic_entry = self.retriever.best(topic, entities, "") if topic else None
-        reply = with_offer(self.composer.answer(entry, lang, top, cands, topic, topic_entry), entry, self.kb.entries,
-                           self.composer)
+        listed = self.catalogue.answer(reading.core, entities, lang) if intent == catalogue.INTENT else None
+        if listed is not None:  # an occupation named: the imported list says, or the honest entry does
+            entry = listed.entry or entry
+        reply = self.composer.answer(entry, lang, top, cands, topic, topic_entry, body=listed.text if listed else None)
+        reply = with_offer(reply, entry, self.kb.entries, self.composer)
         reply = self._with_assumptions(reply, entry, state.carried(case), lang)
         previous = state.topic
         text = previous.text if previous and resolution.continued and previous.subject == subject else reading.core

@@ -33,6 +33,7 @@ from bot.engine.questions import QUESTIONS, label, say
 from bot.engine.reply import CHECK, CHECK_STOP, Button
 from bot.engine.summary import render
 from knowledge import KnowledgeBase
+from knowledge.provenance import Register
 from knowledge.rules import FIELDS
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ def open_checkup(kb: KnowledgeBase, composer: Callable[[], Composer], today: Cal
 def composer_for(kb: KnowledgeBase) -> Composer:
     """A composer over the knowledge base's intents and contacts, as the Assistant makes one
     (for the channels that run the check without an Assistant)."""
-    return Composer(kb.intents(), kb.contacts())
+    return Composer(kb.intents(), kb.contacts(), Register(kb.sources(), kb.facts()))
 
 
 def session_facts(assistant: "Assistant", session: str, channel: str) -> dict[str, object]:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.engine.texts import t
+from knowledge.models import Source
+
 MAX_REPLY = 4096  # Telegram's limit on one message; every channel keeps to it
 
 ASK = "ask"            # value: "intent" or "intent:topic"
@@ -45,7 +48,7 @@ class Reply:
     outcome: str  # answer | clarify | fallback | smalltalk | handoff
     entry_id: str | None = None
     candidates: tuple[tuple[str, float], ...] = ()
-    sources: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()  # official first, at most three (the register chooses them)
     contact: tuple[str, ...] = ()
     buttons: tuple[Button, ...] = ()
     feedback: bool = False
@@ -57,11 +60,43 @@ class Reply:
     extra: dict[str, object] = field(default_factory=dict, compare=False)
 
 
+def source_title(source: Source, lang: str) -> str:
+    """The document's title: Chinese; in English the English gloss with the Chinese title."""
+    if lang == "en" and source.title.en and source.title.zh and source.title.en != source.title.zh:
+        return f"{source.title.en} ({source.title.zh})"
+    return source.title.get(lang)
+
+
+def source_details(source: Source, lang: str) -> str:
+    """What follows the title: issuing office, document number, date, "reprint" (without the address)."""
+    sep = "，" if lang == "zh" else ", "
+    parts = [p for p in (source.office.get(lang), source.number) if p]
+    title = source.title.zh + source.title.en
+    if source.date and source.date[:4] not in title:  # the title often names its date already
+        parts.append(source.date)
+    elif not source.date and source.kind != "staff":
+        parts.append(t("undated", lang))
+    if source.kind == "reprint":
+        parts.append(t("reprint", lang))
+    return sep.join(parts)
+
+
+def source_line(source: Source, lang: str) -> str:
+    """One source as a plain line: title, office, number, date, reprint mark, address."""
+    details = source_details(source, lang)
+    line = t("source", lang) + source_title(source, lang)
+    if details:
+        line += ("，" if lang == "zh" else " — ") + details
+    if source.url:
+        line += f" {source.url}"
+    return line
+
+
 def plain(reply: Reply) -> str:
     """The reply as plain text: notice, body, sources, contact; at most MAX_REPLY characters."""
     parts = [p for p in (reply.notice, reply.text) if p]
     if reply.sources:
-        parts.append("\n".join(reply.sources))
+        parts.append("\n".join(source_line(s, reply.lang) for s in reply.sources))
     if reply.contact:
         parts.append("\n".join(reply.contact))
     return clip("\n\n".join(parts))

@@ -15,6 +15,7 @@ import opencc
 
 from bot.engine.reply import Reply
 from intents.normalize import CJK
+from knowledge.models import Source, Text
 
 SIMPLIFIED = "hans"
 TRADITIONAL = "hant"
@@ -51,9 +52,14 @@ class Scripts:
         buttons = tuple(dataclasses.replace(b, label=convert(b.label)) for b in reply.buttons)
         return dataclasses.replace(
             reply, text=convert(reply.text), notice=convert(reply.notice) if reply.notice else "",
-            sources=tuple(convert(s) for s in reply.sources), contact=tuple(convert(c) for c in reply.contact),
+            sources=tuple(self._source(s) for s in reply.sources), contact=tuple(convert(c) for c in reply.contact),
             buttons=buttons, script=TRADITIONAL,
         )
+
+    def _source(self, source: Source) -> Source:
+        convert = self._to_traditional.convert
+        return dataclasses.replace(source, title=Text(convert(source.title.zh), source.title.en),
+                                   office=Text(convert(source.office.zh), source.office.en))
 
 
 def _changed(before: str, after: str) -> int:

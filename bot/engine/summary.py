@@ -15,7 +15,7 @@ from typing import Callable
 from bot.engine.compose import Composer
 from bot.engine.eligibility import Assessment, Money, Outcome, WindowLike, field_of
 from bot.engine.questions import NEED_LABELS, NEEDS, label, say
-from bot.engine.reply import CHECK, Button, Reply
+from bot.engine.reply import CHECK, Button, Reply, source_line
 from knowledge.models import Entry, Text
 from knowledge.rules import FIELDS, Test
 
@@ -102,7 +102,7 @@ def _benefit(number: int, outcome: Outcome, today: date, lang: str, composer: Co
     if window:
         lines.append("   " + window)
     entry = outcome.benefit.entry
-    lines += ["   " + line for line in composer.source_lines(entry, lang)[:1]]  # the first: official first
+    lines += ["   " + source_line(s, lang) for s in composer.register.sources_for(entry)[:1]]  # official first
     lines += ["   " + line for line in composer.contact_lines(entry.contact, lang)]
     return lines
 

@@ -37,7 +37,7 @@ class Understanding:
                                  if t.kind in ("typo", "synonym") and t.canonical})
         segmenter = Segmenter(t.term.casefold() for t in terms if t.kind == "word")
         occupations = _catalogue_names(kb)
-        pairs = [(normalizer(e.text), e.intent) for e in kb.examples()]
+        pairs = [(normalizer(e.text), e.intent) for e in kb.training_examples()]
         fingerprint = examples_hash(pairs, segmenter.words)
         stored = None if retrain else kb.load_model()
         if stored and stored[0] == fingerprint and stored[1] == versions():
@@ -82,7 +82,8 @@ def _vectorizer_segmenter(classifier: IntentClassifier) -> Segmenter | None:
 
 
 def _catalogue_names(kb: KnowledgeBase) -> tuple[str, ...]:
-    """The occupations and industries of the shortage catalogue, longest first (so the most specific matches)."""
-    names = {str(row[column]).strip() for row in kb.catalogue() for column in ("occupation", "industry")
-             if row.get(column) and len(str(row[column]).strip()) > 1}
+    """Catalogue occupations (English names and aliases too) and industries, longest first: the most specific matches."""
+    names = {str(n).strip() for row in kb.catalogue()
+             for n in (row.get("occupation"), row.get("occupation_en"), row.get("industry"), *(row.get("aliases") or []))
+             if n and len(str(n).strip()) > 1}
     return tuple(sorted(names, key=lambda n: (-len(n), n)))

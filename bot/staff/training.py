@@ -13,7 +13,7 @@ import itertools
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
@@ -61,15 +61,21 @@ class ReadingSteps(Protocol):
 
 
 def evaluate(understanding: ReadingSteps, texts: list[str], labels: list[str], folds: int = 5,
-             seed: int = 13) -> Evaluation:
-    """Out-of-fold probabilities, each message read exactly as the Assistant reads it."""
+             seed: int = 13, extra: Sequence[tuple[str, str]] = ()) -> Evaluation:
+    """Out-of-fold probabilities, each message read exactly as the Assistant reads it.
+
+    ``extra`` (text, intent) pairs, the entries' question variants, join every
+    fold's training data and are never held out.
+    """
     normalized = [understanding.normalizer(t) for t in texts]
+    always = [(understanding.normalizer(t), i) for t, i in extra]
     y = np.array(labels)
     classes = np.array(sorted(set(labels)))
     column = {c: i for i, c in enumerate(classes)}
     probs = np.zeros((len(normalized), len(classes)))
     for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(normalized, y):
-        model = IntentClassifier.train([normalized[i] for i in train_idx], list(y[train_idx]), understanding.segmenter)
+        model = IntentClassifier.train([normalized[i] for i in train_idx] + [t for t, _ in always],
+                                       list(y[train_idx]) + [i for _, i in always], understanding.segmenter)
         rank = _batched(model, [normalized[i] for i in test_idx])
         for i in test_idx:
             for prediction in read_message(rank, normalized[i], understanding.occupations).ranking:
@@ -201,7 +207,8 @@ def train_report(kb: KnowledgeBase, settings: Settings, folds: int = 5, tune: bo
     """
     reader = _reader(kb)
     examples = kb.examples()
-    ev = evaluate(reader, [e.text for e in examples], [e.intent for e in examples], folds)
+    variants = [(e.text, e.intent) for e in kb.training_examples() if e.origin == "entry"]
+    ev = evaluate(reader, [e.text for e in examples], [e.intent for e in examples], folds, extra=variants)
     current = Thresholds(settings.answer_threshold, settings.clarify_threshold, settings.margin)
     text = report_text(ev, current)
     if tune:
@@ -213,18 +220,21 @@ def train_report(kb: KnowledgeBase, settings: Settings, folds: int = 5, tune: bo
     refusal = _verdict(accuracy, live, force)
     if refusal:
         raise ModelRejected(f"{refusal}\n\n{text}")
-    seconds = _store(kb, reader, ev, folds, forced=force and live is not None)
+    seconds = _store(kb, reader, ev, folds, forced=force and live is not None, extra=variants)
     compared = "" if live is None else f" (live model: {live:.3f})"
-    return text + (f"\n\nretrained on all {len(examples)} examples in {seconds:.2f} s; "
+    return text + (f"\n\nretrained on all {len(examples)} examples and {len(variants)} question variants of "
+                   f"entries in {seconds:.2f} s; "
                    f"cross-validated accuracy {accuracy:.3f}{compared}; the model is stored.")
 
 
-def _store(kb: KnowledgeBase, reader: _Reader, ev: Evaluation, folds: int, forced: bool) -> float:
-    """Train on all examples (the texts in ``ev`` are already normalised) and store it as the live model."""
+def _store(kb: KnowledgeBase, reader: _Reader, ev: Evaluation, folds: int, forced: bool,
+           extra: Sequence[tuple[str, str]] = ()) -> float:
+    """Train on all examples (the texts in ``ev`` are already normalised) and the ``extra`` variants; store it."""
     started = time.perf_counter()
-    classifier = IntentClassifier.train(list(ev.texts), list(ev.labels), reader.segmenter)
+    classifier = IntentClassifier.train(list(ev.texts) + [reader.normalizer(t) for t, _ in extra],
+                                        list(ev.labels) + [i for _, i in extra], reader.segmenter)
     seconds = time.perf_counter() - started
-    report = {"examples": len(ev.labels), "seconds": round(seconds, 3), "folds": folds,
+    report = {"examples": len(ev.labels) + len(extra), "seconds": round(seconds, 3), "folds": folds,
               "cv_accuracy": round(float(accuracy_score(ev.labels, ev.predicted)), 4),
               "cv_macro_f1": round(float(f1_score(ev.labels, ev.predicted, average="macro")), 4), "forced": forced}
     kb.save_model(classifier.fingerprint, versions(), report, classifier.to_bytes())
