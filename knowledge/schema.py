@@ -104,10 +104,35 @@ def _m003_staff(db: sqlite_utils.Database) -> None:
     db.table("meta").upsert({"key": "content_version", "value": "1"}, pk="key")
 
 
+def _m005_delivery(db: sqlite_utils.Database) -> None:
+    """Nothing asked is lost: updates stored before the poll that confirms them (``inbox``), replies
+    kept until delivered (``outbox``), the delivery state of each logged answer, look-ups by person."""
+    db.table("inbox").create(
+        {"update_id": int, "received_at": str, "user": str, "payload": str, "status": str, "attempts": int,
+         "error": str, "query_id": int, "done_at": str},
+        pk="update_id", not_null={"status"}, defaults={"attempts": 0},
+    )
+    db.table("inbox").create_index(["status"])
+    db.table("inbox").create_index(["user"])
+    db.table("outbox").create(
+        {"id": int, "created_at": str, "update_id": int, "query_id": int, "handoff_id": int, "user": str,
+         "chat_id": int, "payload": str, "status": str, "attempts": int, "next_at": str, "error": str,
+         "done_at": str},
+        pk="id", not_null={"chat_id", "status"}, defaults={"attempts": 0},
+    )
+    db.table("outbox").create_index(["status", "next_at"])
+    db.table("outbox").create_index(["user"])
+    db.table("queries").add_column("delivery", str)
+    db.table("queries").create_index(["user"])
+    db.table("unanswered").create_index(["user"])
+    db.table("feedback").create_index(["user"])
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_telegram", _m002_telegram),
     ("003_staff", _m003_staff),
+    ("005_delivery", _m005_delivery),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

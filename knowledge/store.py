@@ -397,6 +397,14 @@ class KnowledgeBase:
                 [user, limit]))
         return rows[::-1]
 
+    def open_handoff_of(self, user: str, within_hours: float = 24) -> "Handoff | None":
+        """The user's hand-off still waiting for a staff reply (opened within ``within_hours``), if any."""
+        since = (datetime.now(timezone.utc) - timedelta(hours=within_hours)).isoformat(timespec="milliseconds")
+        with self.lock:
+            rows = list(self.db.query("select * from handoffs where user = ? and status = 'open' and created_at >= ? "
+                                      "order by id desc limit 1", [user, since]))
+        return handoff_of(rows[0]) if rows else None
+
     def forget_handoffs(self, user: str) -> int:
         with self.lock, self.db.atomic():
             return int(self.db.execute("delete from handoffs where user = ?", [user]).rowcount)
