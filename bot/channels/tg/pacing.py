@@ -35,9 +35,10 @@ class Pacer(AIORateLimiter):
                               rate_limit_args: int | str | None) -> JSONResult:
         if rate_limit_args == ONCE:
             return await super().process_request(callback, args, kwargs, endpoint, data, None)
+        retries = rate_limit_args if isinstance(rate_limit_args, int) else None
         for attempt in range(NETWORK_TRIES + 1):
             try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+                return await super().process_request(callback, args, kwargs, endpoint, data, retries)
             except BadRequest:
                 raise
             except NetworkError as exc:
