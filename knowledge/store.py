@@ -225,6 +225,7 @@ class KnowledgeBase:
             return self._enqueue(query_id, now_iso(), q["user"], q["text"], reason, q["candidates"])
 
     def reviews(self, status: str | None = "open", limit: int = 1000) -> list[Review]:
+        """Review items, oldest first; ``limit=-1`` reads them all."""
         sql, params = "select * from unanswered", []
         if status:
             sql += " where status = ?"
