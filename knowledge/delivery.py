@@ -100,10 +100,25 @@ def replay(kb: KnowledgeBase, tries: int = REPLAY_TRIES) -> tuple[list[tuple[int
                              "order by update_id").fetchall()
         again = [(int(r[0]), str(r[1])) for r in rows if r[2] < tries]
         aside = [int(r[0]) for r in rows if r[2] >= tries]
+        _drop_unlinked(kb)
         kb.db.execute("update inbox set attempts = attempts + 1 where status = 'new'")
         for update_id in aside:
             _set_status(kb, update_id, ASIDE, f"not finished after {tries} tries")
     return again, aside
+
+
+def _drop_unlinked(kb: KnowledgeBase) -> None:
+    """Queries an interrupted try logged before it could link them to their update (a kill between the
+    two writes): the sender's queries since the update arrived that no update claims. Nothing else runs
+    while updates are replayed, so every other query of that time is claimed by a finished update."""
+    orphans = [r[0] for r in kb.db.execute(
+        "select q.id from inbox i join queries q on q.user = i.user and q.ts >= i.received_at "
+        "where i.status = 'new' and i.query_id is null and q.channel = 'telegram' "
+        "and q.id not in (select query_id from inbox where query_id is not null)")]
+    for query_id in dict.fromkeys(orphans):
+        for sql in ("delete from feedback where query_id = ?", "delete from unanswered where query_id = ?",
+                    "delete from queries where id = ?"):
+            kb.db.execute(sql, [query_id])
 
 
 def finish(kb: KnowledgeBase, update_id: int, waiting: bool = False) -> None:
