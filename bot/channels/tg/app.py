@@ -208,25 +208,30 @@ def run_telegram(settings: Settings) -> int:
         log.warning("webhook without TALENTBOT_WEBHOOK_SECRET: requests are not verified")
     assistant = Assistant.open(settings)
     try:
-        return asyncio.run(_serve(build_application(settings, assistant)))
+        return asyncio.run(serve(build_application(settings, assistant)))
     finally:
         assistant.close()
 
 
-async def _serve(application: Application) -> int:
-    stopping = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            asyncio.get_running_loop().add_signal_handler(sig, stopping.set)
+async def serve(application: Application) -> int:
+    """Start, run until SIGINT or SIGTERM, stop; 1 (logged in one line) when the bot cannot start."""
+    stopping, loop = asyncio.Event(), asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stopping.set)
     try:
-        intake = await start(application)
-    except TelegramError as exc:  # 401/404 on getMe, no network: one line (the token is redacted)
-        log.error("cannot start the bot: %s: %s", type(exc).__name__, exc)
-        with contextlib.suppress(Exception):
-            await application.shutdown()
-        return 1
-    try:
-        await stopping.wait()
+        try:
+            intake = await start(application)
+        except TelegramError as exc:  # 401/404 on getMe, no network: one line (the token is redacted)
+            log.error("cannot start the bot: %s: %s", type(exc).__name__, exc)
+            with contextlib.suppress(Exception):
+                await application.shutdown()
+            return 1
+        try:
+            await stopping.wait()
+        finally:
+            await stop(application, intake)
+        return 0
     finally:
-        await stop(application, intake)
-    return 0
+        for sig in signals:
+            loop.remove_signal_handler(sig)
