@@ -17,7 +17,7 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
-from telegram.error import Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -53,6 +53,7 @@ CONCURRENT_UPDATES = 64  # updates handled at once (each chat still in order, se
 
 COURIER_TICK = 1.0  # seconds between outbox passes at most (less when the retry schedule is shorter)
 PURGE_EVERY = timedelta(hours=6)
+START_TRIES = 5  # attempts to reach the Bot API at start (2, 4, 8, 16 s apart) before giving up
 
 
 def build_application(settings: Settings, assistant: Assistant) -> Application:
@@ -176,21 +177,30 @@ def webhook_options(settings: Settings) -> dict[str, str]:
 
 
 async def start(application: Application, poll_timeout: float = 10.0) -> Intake | Webhook:
-    """Start the Application and its intake (the webhook when configured, else long polling)."""
+    """Start the Application and its intake (the webhook when configured, else long polling).
+
+    The intake starts first (it may fail on the network and be started again);
+    updates it takes in wait in the Application's queue until the Application runs."""
     services: Services = application.bot_data["services"]
     settings, post = services.settings, services.post
     assert post is not None
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
-    await application.start()
+    intake: Intake | Webhook
     if settings.webhook_url:
         options = webhook_options(settings)
-        hook = Webhook(application, post, options["secret"], options["path"])
-        await hook.start(options["host"], int(options["port"]), options["url"])
-        return hook
-    intake = Intake(application, post, timeout=poll_timeout, http_timeout=settings.http_timeout)
-    await intake.start()
+        hook = intake = Webhook(application, post, options["secret"], options["path"])
+        starting = hook.start(options["host"], int(options["port"]), options["url"])
+    else:
+        poller = intake = Intake(application, post, timeout=poll_timeout, http_timeout=settings.http_timeout)
+        starting = poller.start()
+    try:
+        await starting
+    except BaseException:
+        await intake.stop()
+        raise
+    await application.start()
     return intake
 
 
@@ -213,17 +223,16 @@ def run_telegram(settings: Settings) -> int:
         assistant.close()
 
 
-async def serve(application: Application) -> int:
-    """Start, run until SIGINT or SIGTERM, stop; 1 (logged in one line) when the bot cannot start."""
+async def serve(application: Application, tries: int = START_TRIES) -> int:
+    """Start, run until SIGINT or SIGTERM, stop; 1 (logged in one line) when the bot cannot start:
+    a rejected token at once, an unreachable Bot API after ``tries`` attempts."""
     stopping, loop = asyncio.Event(), asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         loop.add_signal_handler(sig, stopping.set)
     try:
-        try:
-            intake = await start(application)
-        except TelegramError as exc:  # 401/404 on getMe, no network: one line (the token is redacted)
-            log.error("cannot start the bot: %s: %s", type(exc).__name__, exc)
+        intake = await _start_patiently(application, tries)
+        if intake is None:
             with contextlib.suppress(Exception):
                 await application.shutdown()
             return 1
@@ -235,3 +244,16 @@ async def serve(application: Application) -> int:
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
+
+
+async def _start_patiently(application: Application, tries: int) -> Intake | Webhook | None:
+    for attempt in range(1, tries + 1):
+        try:
+            return await start(application)
+        except TelegramError as exc:  # the message is redacted: 401/404 carry the token
+            if isinstance(exc, InvalidToken) or attempt == tries:
+                log.error("cannot start the bot: %s: %s", type(exc).__name__, exc)
+                return None
+            log.warning("cannot reach the Bot API (%s); trying again in %d s", type(exc).__name__, 2 ** attempt)
+            await asyncio.sleep(2 ** attempt)
+    return None
