@@ -108,13 +108,15 @@ def group(items: Sequence[Review], threshold: float = SIMILAR) -> list[Group]:
     ``n - ceil(threshold * n) + 1`` bigrams share one; only such pairs are compared.
     """
     keys = [(fold(r.text), bigrams(r.text)) for r in items]
-    rarity = Counter(token for _, grams in keys for token in grams)
+    counts = Counter(token for _, grams in keys for token in grams)
+    # one global order, rarest first (a stable sort keeps ties in first-seen order)
+    rank = {token: n for n, token in enumerate(sorted(counts, key=counts.__getitem__))}
     exact: dict[str, int] = {}  # folded text -> its group (equal texts are similar whatever their length)
     index: dict[str, list[int]] = defaultdict(list)  # bigram -> earlier items with it in their prefix
     home: list[int] = []  # the group of each item
     groups: list[list[Review]] = []
     for number, (review, key) in enumerate(zip(items, keys)):
-        prefix = sorted(key[1], key=lambda t: (rarity[t], t))[:_prefix_length(len(key[1]), threshold)]
+        prefix = sorted(key[1], key=rank.__getitem__)[:_prefix_length(len(key[1]), threshold)]
         seen = {other for token in prefix for other in index[token]}
         found = [home[o] for o in seen if _sizes_fit(key[1], keys[o][1], threshold)
                  and _jaccard(key, keys[o]) >= threshold]
