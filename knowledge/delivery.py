@@ -121,11 +121,12 @@ def _drop_unlinked(kb: KnowledgeBase) -> None:
             kb.db.execute(sql, [query_id])
 
 
-def finish(kb: KnowledgeBase, update_id: int, waiting: bool = False) -> None:
-    """The update was handled: ``done``, or ``waiting`` while a reply of it is in the outbox."""
+def finish(kb: KnowledgeBase, update_id: int, waiting: bool = False, delivered: Iterable[int] = ()) -> None:
+    """The update was handled: ``done``, or ``waiting`` while a reply of it is in the outbox; the
+    queries whose answers reached the person are marked delivered. One transaction."""
     with kb.lock, kb.db.atomic():
-        if not waiting and _pending(kb, update_id):
-            waiting = True
+        for query_id in delivered:
+            kb.db.execute("update queries set delivery = 'delivered' where id = ?", [query_id])
         kb.db.execute("update inbox set status = ?, done_at = ? where update_id = ? and status in ('new', 'waiting')",
                       [WAITING if waiting else DONE, now_iso(), update_id])
 

@@ -79,12 +79,12 @@ class Post:
 
     def finish(self, ledger: Ledger) -> None:
         """The update was handled: its answers that reached the person are marked delivered."""
-        for query_id in ledger.delivered:
-            delivery.set_delivery(self.kb, query_id, DELIVERED)
         if ledger.error:
+            for query_id in ledger.delivered:
+                delivery.set_delivery(self.kb, query_id, DELIVERED)
             self.set_aside(ledger.update_id, ledger.error)
         else:
-            delivery.finish(self.kb, ledger.update_id, waiting=ledger.queued > 0)
+            delivery.finish(self.kb, ledger.update_id, waiting=ledger.queued > 0, delivered=ledger.delivered)
 
     def link_query(self, update_id: int, query_id: int) -> None:
         replaced = delivery.link_query(self.kb, update_id, query_id)
