@@ -84,14 +84,6 @@ def next_offset(kb: KnowledgeBase, within_hours: float = 24) -> int:
     return int(row[0]) + 1 if row and row[0] is not None else 0
 
 
-def payloads(kb: KnowledgeBase, update_ids: Iterable[int]) -> list[tuple[int, str]]:
-    ids = list(update_ids)
-    with kb.lock:
-        rows = kb.db.execute(f"select update_id, payload from inbox where update_id in ({','.join('?' * len(ids))}) "
-                             "order by update_id", ids).fetchall() if ids else []
-    return [(int(r[0]), str(r[1])) for r in rows]
-
-
 def replay(kb: KnowledgeBase, tries: int = REPLAY_TRIES) -> tuple[list[tuple[int, str]], list[int]]:
     """The updates to handle again after a restart (each try counted), and those set aside now
     because they were tried ``tries`` times without finishing."""
