@@ -131,7 +131,11 @@ class Intake:
             if failures:
                 log.info("getUpdates works again after %d failures", failures)
             failures = 0
-            await self.take(batch)
+            try:
+                await self.take(batch)
+            except Exception as exc:  # not stored, so not confirmed: the next poll fetches the batch again
+                log.error("could not store a batch of updates; fetching it again", exc_info=exc)
+                await self._pause(BACKOFF[0])
 
     async def poll(self) -> list[Any]:
         """One getUpdates call with the offset that confirms everything already stored."""
