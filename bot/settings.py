@@ -41,7 +41,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TALENTBOT_MARGIN", "0.2", "Smallest gap between the top two intents for a direct answer."),
     Setting("TALENTBOT_CONTEXT_MINUTES", "30", "How long the dialogue state (stated facts, topic) lasts after the last turn."),
     Setting("TALENTBOT_LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING)."),
+    Setting("TALENTBOT_RETRY_SCHEDULE", "1,2,5,10,30,60,300",
+            "Seconds between tries of a reply that could not be delivered (the last one repeats)."),
+    Setting("TALENTBOT_RETRY_HOURS", "24", "Hours after which an undelivered reply is given up (logged as failed)."),
+    Setting("TALENTBOT_HTTP_TIMEOUT", "10", "Seconds to wait for the Bot API before a call counts as timed out."),
+    Setting("TALENTBOT_RETENTION_DAYS", "180",
+            "Days queries, sessions, hand-offs and resolved reviews are kept (0: kept until deleted)."),
 )
+
+
+def _as_seconds(raw: str) -> tuple[float, ...]:
+    values = tuple(float(part) for part in raw.replace(" ", "").split(",") if part)
+    if not values or any(v < 0 for v in values):
+        raise ValueError(f"TALENTBOT_RETRY_SCHEDULE needs seconds >= 0, got {raw!r}")
+    return values
 
 
 def _as_ids(raw: str) -> frozenset[int]:
@@ -69,6 +82,10 @@ class Settings:
     margin: float = 0.2
     context_minutes: float = 30.0
     log_level: str = "INFO"
+    retry_schedule: tuple[float, ...] = (1, 2, 5, 10, 30, 60, 300)
+    retry_hours: float = 24.0
+    http_timeout: float = 10.0
+    retention_days: float = 180.0
 
     def with_db(self, path: Path | str) -> "Settings":
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -103,6 +120,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str
             margin=float(raw["TALENTBOT_MARGIN"]),
             context_minutes=float(raw["TALENTBOT_CONTEXT_MINUTES"]),
             log_level=raw["TALENTBOT_LOG_LEVEL"].strip().upper(),
+            retry_schedule=_as_seconds(raw["TALENTBOT_RETRY_SCHEDULE"]),
+            retry_hours=float(raw["TALENTBOT_RETRY_HOURS"]),
+            http_timeout=float(raw["TALENTBOT_HTTP_TIMEOUT"]),
+            retention_days=float(raw["TALENTBOT_RETENTION_DAYS"]),
         )
     except ValueError as exc:
         raise SettingsError(f"invalid setting: {exc}") from exc

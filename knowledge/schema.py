@@ -134,6 +134,8 @@ def _m009_topic_subscriptions(db: sqlite_utils.Database) -> None:
     db.table("deliveries").create_index(["status", "notice_id"])
     last = db.execute("select max(id) from changes").fetchone()[0]
     db.table("meta").upsert({"key": "notices_scanned_change", "value": str(last or 0)}, pk="key")
+
+
 def _m004_sources(db: sqlite_utils.Database) -> None:
     """Sources as data: the source register and the facts sheet as tables; entries cite fact ids.
 
@@ -172,11 +174,36 @@ def _m004_sources(db: sqlite_utils.Database) -> None:
         db.table("catalogue").add_column(column, kind)
 
 
+def _m005_delivery(db: sqlite_utils.Database) -> None:
+    """Nothing asked is lost: updates stored before the poll that confirms them (``inbox``), replies
+    kept until delivered (``outbox``), the delivery state of each logged answer, look-ups by person."""
+    db.table("inbox").create(
+        {"update_id": int, "received_at": str, "user": str, "payload": str, "status": str, "attempts": int,
+         "error": str, "query_id": int, "done_at": str},
+        pk="update_id", not_null={"status"}, defaults={"attempts": 0},
+    )
+    db.table("inbox").create_index(["status"])
+    db.table("inbox").create_index(["user"])
+    db.table("outbox").create(
+        {"id": int, "created_at": str, "update_id": int, "query_id": int, "handoff_id": int, "user": str,
+         "chat_id": int, "payload": str, "status": str, "attempts": int, "next_at": str, "error": str,
+         "done_at": str},
+        pk="id", not_null={"chat_id", "status"}, defaults={"attempts": 0},
+    )
+    db.table("outbox").create_index(["status", "next_at"])
+    db.table("outbox").create_index(["user"])
+    db.table("queries").add_column("delivery", str)
+    db.table("queries").create_index(["user"])
+    db.table("unanswered").create_index(["user"])
+    db.table("feedback").create_index(["user"])
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_telegram", _m002_telegram),
     ("003_staff", _m003_staff),
     ("004_sources", _m004_sources),
+    ("005_delivery", _m005_delivery),
     ("006_dialogue", _m006_dialogue),
     ("008_eligibility", _m008_eligibility),
     ("009_topic_subscriptions", _m009_topic_subscriptions),
@@ -202,7 +229,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             continue
         with db.atomic():
             step(db)
-            db.table("migrations").insert({"id": number, "name": name, "applied_at": _now()})
+            db.table("migrations").insert({"name": name, "applied_at": _now()})  # by name: order may grow in the middle
             db.table("meta").upsert({"key": "schema_version", "value": str(number)}, pk="key")
         ran.append(name)
     return ran

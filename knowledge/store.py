@@ -259,6 +259,7 @@ class KnowledgeBase:
             return self._enqueue(query_id, now_iso(), q["user"], q["text"], reason, q["candidates"])
 
     def reviews(self, status: str | None = "open", limit: int = 1000) -> list[Review]:
+        """Review items, oldest first; ``limit=-1`` reads them all."""
         sql, params = "select * from unanswered", []
         if status:
             sql += " where status = ?"
@@ -431,6 +432,14 @@ class KnowledgeBase:
                 "select id, ts, text, intent, outcome from queries where user = ? order by id desc limit ?",
                 [user, limit]))
         return rows[::-1]
+
+    def open_handoff_of(self, user: str, within_hours: float = 24) -> "Handoff | None":
+        """The user's hand-off still waiting for a staff reply (opened within ``within_hours``), if any."""
+        since = (datetime.now(timezone.utc) - timedelta(hours=within_hours)).isoformat(timespec="milliseconds")
+        with self.lock:
+            rows = list(self.db.query("select * from handoffs where user = ? and status = 'open' and created_at >= ? "
+                                      "order by id desc limit 1", [user, since]))
+        return handoff_of(rows[0]) if rows else None
 
     def forget_handoffs(self, user: str) -> int:
         with self.lock, self.db.atomic():

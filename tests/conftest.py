@@ -58,7 +58,8 @@ def assistant(settings: Settings) -> Iterator[Assistant]:
     made.close()
 
 
-SLOW_FILES = ("test_telegram.py", "test_telegram_staff.py", "test_telegram_check.py", "test_telegram_news.py", "test_classifier_quality.py")
+SLOW_FILES = ("test_telegram.py", "test_telegram_staff.py", "test_telegram_check.py", "test_telegram_news.py",
+              "test_classifier_quality.py", "test_reliability.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

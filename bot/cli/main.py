@@ -113,8 +113,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: Te
         run_telegram,  # imported here: only this command needs telegram
     )
 
-    run_telegram(settings)
-    return 0
+    return run_telegram(settings)
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:

@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 from bot.channels.tg import buttons, check, handoff, news
 from bot.channels.tg.context import TalentContext, client_lang, who
 from bot.channels.tg.outbox import send_reply, send_text
-from bot.channels.tg.phrases import say
+from bot.channels.tg.phrases import records, say
 from bot.channels.tg.render import choices, text_html
 from bot.engine.reply import ASK, CHECK, CHECK_STOP, FEEDBACK, HUMAN
 from bot.engine.texts import t
@@ -85,7 +85,8 @@ async def forget(update: Update, context: TalentContext, value: str) -> None:
         await _edit(update, say("forget_cancelled", lang))
         return
     removed = await asyncio.to_thread(context.desk.forget, person)
-    await _edit(update, t("forgotten", lang, n=removed))
+    await _edit(update, say("forgotten", lang).format(what=records(removed, lang)) if removed
+                else say("forgotten_nothing", lang))
 
 
 async def propose(update: Update, context: TalentContext, value: str) -> None:

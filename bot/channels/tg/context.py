@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -17,7 +17,11 @@ from bot.channels.tg.desk import Desk, Who
 from bot.channels.tg.flood import FloodGate
 from bot.channels.tg.lanes import Lanes
 from bot.channels.tg.phrases import lang_of_code
+from bot.channels.tg.post import Post
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.channels.tg.outbox import Courier
 
 
 @dataclass
@@ -26,6 +30,8 @@ class Services:
     settings: Settings
     flood: FloodGate
     lanes: Lanes = field(default_factory=Lanes)
+    post: Post | None = None
+    courier: "Courier | None" = None
 
 
 class TalentContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

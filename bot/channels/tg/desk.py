@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.channels.tg.ledger import current
 from bot.engine.assistant import MENU, Assistant
 from bot.engine.checkup import Prompt, open_checkup, session_facts
 from bot.engine.reply import ASK, Button, Relay, Reply
 from bot.settings import Settings
+from knowledge import privacy
 from knowledge.errors import NotFound
 from knowledge.store import Handoff
 
@@ -63,14 +65,21 @@ class Desk:
     # ---- the Assistant, for one Telegram user
 
     def handle(self, text: str, who: Who) -> Reply:
-        return self.assistant.handle(text, who.session, who.user, CHANNEL)
+        return self._linked(self.assistant.handle(text, who.session, who.user, CHANNEL))
+
+    def _linked(self, reply: Reply) -> Reply:
+        """Tie the logged query to the update being handled (a retry after a crash replaces its row)."""
+        ledger = current()
+        if ledger is not None and ledger.post is not None and reply.query_id is not None:
+            ledger.post.link_query(ledger.update_id, reply.query_id)
+        return reply
 
     def choose(self, intent: str, topic: str | None, who: Who, hint: str | None = None) -> Reply:
         """A button or command with no text to read the language from: ``hint`` (the Telegram
         client's language) is used for a person the assistant has not talked with yet."""
         if hint:
             self._hint_language(who, hint)
-        return self.assistant.choose(intent, who.session, who.user, CHANNEL, topic=topic or None)
+        return self._linked(self.assistant.choose(intent, who.session, who.user, CHANNEL, topic=topic or None))
 
     def feedback(self, query_id: int, helpful: bool, who: Who) -> str | None:
         """Record 👍/👎 on the user's own query; None when the query is not theirs (a forged button)."""
@@ -96,9 +105,10 @@ class Desk:
     def set_language(self, who: Who, lang: str) -> None:
         self.assistant.set_language(who.session, lang, CHANNEL)
 
-    def forget(self, who: Who) -> int:
-        removed = self.assistant.forget(who.user, who.session, CHANNEL)
-        return removed + self.kb.forget_handoffs(self._user_key(who))
+    def forget(self, who: Who) -> dict[str, int]:
+        """Remove everything derived from the person; the rows removed, per kind of record."""
+        keys = (self._user_key(who), self.kb.pseudonym(CHANNEL, f"session:{who.session}"))
+        return privacy.forget(self.kb, keys).counts
 
     def begin_check(self, who: Who, lang: str) -> Prompt:
         """The eligibility check's first question, with what the person already said filled in
@@ -122,12 +132,15 @@ class Desk:
         """The "talk to a person" button: the same as asking for one."""
         return self.choose("human_agent", None, who, hint)
 
-    def open_handoff(self, who: Who, lang: str, query_id: int | None = None, relay: Relay | None = None) -> Ticket:
+    def open_handoff(self, who: Who, lang: str, query_id: int | None = None, relay: Relay | None = None) -> Ticket | None:
         """Record a hand-off of the user's question ``query_id`` (else their latest question), with the
-        conversation so far (the relay's transcript, else their recent questions) as context."""
+        conversation so far (the relay's transcript, else their recent questions) as context; None while an
+        earlier hand-off still waits for staff."""
         staff_chat = self.settings.staff_chat_id
         if staff_chat is None:
             raise NotFound("no staff chat configured")
+        if self.kb.open_handoff_of(self._user_key(who)) is not None:
+            return None
         recent = self.kb.recent_questions(self._user_key(who), CONTEXT_TURNS)
         asked = [q for q in recent if q["outcome"] != "handoff" and not str(q["text"]).startswith("[")]
         chosen = [q for q in recent if q["id"] == query_id]

@@ -52,18 +52,23 @@ async def hand_off(context: TalentContext, update: Update, lang: str, query_id: 
         await _unavailable(context, update, lang)
         return
     ticket = await asyncio.to_thread(context.desk.open_handoff, person, lang, query_id, passed)
+    if ticket is None:
+        await send_text(context.bot, person.chat_id, say("handoff_pending", lang))
+        return
     name = update.effective_user.full_name if update.effective_user else "?"
     body = STAFF["handoff_body"].format(question=ticket.question or "-",
                                         context="\n".join(ticket.context) or STAFF["no_context"])
     try:
         sent = await send_text(context.bot, staff_chat, body,
                                choices([(STAFF["propose"], buttons.PROPOSE, str(ticket.id))]),
-                               heading=STAFF["handoff"].format(id=ticket.id, lang=lang, name=name))
+                               heading=STAFF["handoff"].format(id=ticket.id, lang=lang, name=name),
+                               handoff_id=ticket.id)
     except TelegramError as exc:
         log.warning("hand-off #%s not posted to the staff chat: %s", ticket.id, type(exc).__name__)
         await _unavailable(context, update, lang)
         return
-    await asyncio.to_thread(context.desk.attach, ticket.id, sent.message_id)
+    if sent is not None:  # else it waits in the outbox, which attaches it once delivered
+        await asyncio.to_thread(context.desk.attach, ticket.id, sent.message_id)
     await send_text(context.bot, person.chat_id, say("handoff_sent", lang))
 
 

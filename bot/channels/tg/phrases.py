@@ -40,6 +40,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "zh": "暂时无法转接工作人员，请使用上面的联系方式。",
         "en": "I cannot reach our staff from here right now; please use the contact details above.",
     },
+    "handoff_pending": {
+        "zh": "您的问题已经转给工作人员，他们会在这个对话里回复您，请勿重复提交。",
+        "en": "Your question is already with our staff; they will reply to you here. No need to send it again.",
+    },
     "staff_reply": {"zh": "工作人员回复：", "en": "Reply from our staff:"},
     "forget_confirm": {
         "zh": "确定要删除本服务存储的您的全部记录（提问、反馈、对话状态、转人工记录）吗？此操作无法撤销。",
@@ -49,6 +53,9 @@ PHRASES: dict[str, dict[str, str]] = {
     "forget_yes": {"zh": "确认删除", "en": "Yes, delete"},
     "forget_no": {"zh": "取消", "en": "Cancel"},
     "forget_cancelled": {"zh": "已取消，什么都没有删除。", "en": "Cancelled; nothing was deleted."},
+    "forgotten": {"zh": "已删除本服务存储的您的全部记录：{what}。", "en": "Deleted every record this service kept "
+                  "about you: {what}."},
+    "forgotten_nothing": {"zh": "本服务没有存储您的任何记录。", "en": "This service kept no records about you."},
     "media": {
         "zh": "抱歉，我只能阅读文字。请用文字输入您的问题，例如“博士买房有补贴吗”。",
         "en": "Sorry, I can only read text. Please type your question, e.g. \"PhD housing subsidy?\"",
@@ -132,6 +139,21 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
            ("eligibility", "Check what I can get"),
            ("lang", "Change language"), ("human", "Talk to a person"), ("forget", "Delete my records")),
 }
+
+
+RECORDS = {  # what /forget names, per kind of record removed
+    "queries": ("提问", "questions"), "feedback": ("反馈", "feedback"), "sessions": ("对话状态", "conversation states"),
+    "handoffs": ("转人工记录", "hand-offs"), "subscriptions": ("订阅", "subscriptions"),
+    "reviews": ("待审核条目", "review items"), "examples": ("训练短语", "training phrases"),
+    "entries": ("知识库问法", "knowledge-base question variants"), "changes": ("变更记录", "change-log rows"),
+    "inbox": ("收到的消息", "received messages"), "outbox": ("待发送的回复", "replies waiting to be sent"),
+}
+
+
+def records(counts: dict[str, int], lang: str) -> str:
+    """"questions 3, feedback 1, ..." in the person's language."""
+    index = 0 if lang == "zh" else 1
+    return ("、" if lang == "zh" else ", ").join(f"{RECORDS.get(k, (k, k))[index]} {n}" for k, n in counts.items())
 
 
 def say(key: str, lang: str) -> str:
