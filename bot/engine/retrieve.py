@@ -33,16 +33,57 @@ from knowledge.models import Contact, Entry
 # (field, weight): how much a word in that field says about the entry
 FIELDS: tuple[tuple[str, float], ...] = (("questions", 3.0), ("title", 3.0), ("contact", 2.0), ("answer", 1.0))
 PAIR_WEIGHT = 0.3  # a Chinese character pair counts this much of a word
+CHAR_WEIGHT = 0.15  # a single Chinese character (outside the commonest ones) counts this much of a word
 K1, B = 2.0, 0.75
 CONDITION_BOOST = 1.0  # each matched condition multiplies the text score by 1 + this
+KIND_BOOST = 0.25  # the entry answers the kind of question asked (an amount, a duration, a date, a place)
+GENERAL_PENALTY = 0.8  # an overview entry, when the question asks for something specific
+TOPIC_UNSTATED = 0.6  # a how-to / contacts entry about a benefit the question did not name, found by its words
 UNSTATED, CONTRADICTED = "unstated", "contradicted"
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# characters that say nothing about which entry is meant
+_COMMON_CHARS = frozenset("的了吗呢吧啊是我你他她们在有和与及或也都就还要会能可以这那个一不没么什怎哪谁多少几"
+                          "请问给对把被从到为之其所以如果么呀哦嘛")
+# English words that say nothing about which entry is meant ("what about renting?" is about renting)
+_STOPWORDS = frozenset("a an the of to in on at for from by with and or is are was be been do doe does did i me my "
+                       "you your we our it its this that what which who how about can could will would should "
+                       "there here any get got much many if as so than then".split())
 DOUBLE_FIRST_CLASS = re.compile(r"双一流|一流大学|一流学科|double[- ]first[- ]class")
+
+# The kind of question asked, read from its words, and the kind of answer an entry gives, read from its id and
+# title: soft cues that break ties between sibling entries ("多少" -> the amount, "多久" -> the duration).
+KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "amount": (re.compile(r"多少钱|多少万|金额|标准|能拿多少|给多少|补多少|贷多少|多少$|多少[?？,，。]|几万|"
+                          r"\bhow much\b|\bamount\b|\bworth\b"),
+               re.compile(r"amount|多少|金额|标准|how much|\bworth\b|ceiling|上限|最高")),
+    "duration": (re.compile(r"多久|多长时间|几年|几个月|多少个月|\bhow long\b|how many (?:months|years)"),
+                 re.compile(r"duration|多久|几年|期限|多长|how long|年限")),
+    "when": (re.compile(r"什么时候|何时|截止|哪天|几号|哪一天|开始申报|申报时间|\bwhen\b|deadline"),
+             re.compile(r"window|deadline|when|时间|截止|何时|什么时候|status")),
+    "how": (re.compile(r"怎么申请|如何申请|怎么办理|怎么领|在哪申请|哪个平台|什么渠道|在哪(?:里|儿)?(?:办|申请|领)|"
+                       r"流程|\bhow (?:do|can|to) (?:i )?(?:apply|claim)|\bwhere\b"),
+            re.compile(r"how-apply|how-to|apply|claim|procedure|流程|怎么|如何|在哪|渠道|how to|where")),
+}
 
 
 def _pairs(text: str) -> list[str]:
     return ["§" + run[i:i + 2] for run in _CJK.findall(text) for i in range(len(run) - 1)]
+
+
+def _chars(text: str) -> list[str]:
+    return ["¶" + c for c in _CJK_CHAR.findall(text) if c not in _COMMON_CHARS]
+
+
+def question_kinds(text: str) -> set[str]:
+    """What the question asks for: an amount, a duration, a date or window, or how and where to apply."""
+    return {kind for kind, (asked, _) in KINDS.items() if asked.search(text)}
+
+
+def entry_kinds(entry: Entry) -> set[str]:
+    label = f"{entry.id} {entry.title.zh} {entry.title.en}".lower()
+    return {kind for kind, (_, gives) in KINDS.items() if gives.search(label)}
 
 
 @dataclass
@@ -79,7 +120,7 @@ class _Index:
     def scores(self, query: Iterable[str]) -> dict[int, float]:
         found: dict[int, float] = {}
         for term in set(query):
-            weight = PAIR_WEIGHT if term.startswith("§") else 1.0
+            weight = PAIR_WEIGHT if term.startswith("§") else CHAR_WEIGHT if term.startswith("¶") else 1.0
             for position, tf in self.postings.get(term, ()):
                 found[position] = found.get(position, 0.0) + weight * self.idf[term] * tf * (K1 + 1) / (tf + K1)
         return found
@@ -134,7 +175,11 @@ class Retriever:
 
     def _tokens(self, text: str) -> list[str]:
         normalized = self.normalize(text)
-        return self.segmenter.tokens(normalized) + _pairs(normalized)
+        return self._terms(normalized)
+
+    def _terms(self, text: str) -> list[str]:
+        words = [w for w in self.segmenter.tokens(text) if w not in _STOPWORDS]
+        return words + _pairs(text) + _chars(text)
 
     def has_intent(self, intent: str) -> bool:
         return intent in self._by_intent
@@ -144,8 +189,10 @@ class Retriever:
         index = self._by_intent.get(intent)
         if index is None:
             return []
-        text = self.segmenter.tokens(core) + _pairs(core) if core else []
+        text = self._terms(core) if core else []
         scores = index.scores(text)
+        asked = question_kinds(core)
+        specific = bool(asked) or bool(entities.as_dict())
         top = max(scores.values(), default=0.0) or 1.0
         stated: list[tuple[float, float, Entry]] = []  # (score, text score, entry)
         needing: list[tuple[float, float, Entry]] = []
@@ -154,12 +201,21 @@ class Retriever:
             if match == CONTRADICTED:
                 continue
             relevance = scores.get(position, 0.0) / top
+            if relevance and asked & entry_kinds(entry):
+                relevance *= 1 + KIND_BOOST
+            general = entry.id.endswith("-general")
+            if relevance and general and specific:
+                relevance *= GENERAL_PENALTY
             if match == UNSTATED:
-                needing.append((relevance, relevance, entry))
+                if topic is None and set(entry.conditions) == {"topic"} and relevance:
+                    # a how-to or contacts entry about a benefit: its words (an office's name) may find it
+                    stated.append((relevance * TOPIC_UNSTATED, relevance * TOPIC_UNSTATED, entry))
+                else:
+                    needing.append((relevance, relevance, entry))
                 continue
             assert isinstance(match, int)
             score = relevance * (1 + CONDITION_BOOST * match) + 0.05 * match
-            score += 0.01 if entry.id.endswith("-general") else 0.0
+            score += 0.01 if general else 0.0
             stated.append((score, relevance, entry))
         stated.sort(key=lambda item: -item[0])
         needing.sort(key=lambda item: -item[0])
