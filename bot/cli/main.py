@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_commands(sub, kb_sub)
     bench = sub.add_parser("bench", help="measure latency, start-up, memory and training time")
     bench.add_argument("--rounds", type=int, default=5, help="passes over the question set")
+    bench.add_argument("--runs", type=int, default=3, help="new processes per start-up measure")
+    bench.add_argument("--scale", default="10,100", help="knowledge sizes to measure, times the seed ('' for none)")
+    bench.add_argument("--log-rows", type=int, default=1_000_000, help="rows of the generated log for stats (0: skip)")
     bench.add_argument("--telegram", action="store_true",
                        help="load-test the Telegram bot beside an echo bot on a loopback Bot API server")
     bench.add_argument("--chats", type=int, default=200, help="with --telegram: simulated chats")
@@ -180,7 +183,9 @@ def cmd_bench(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
         result = run_judged(settings, args.judged or None)
         print(json.dumps(result, ensure_ascii=False, indent=2), file=out)
         return 0
-    result = run_bench(settings, rounds=args.rounds)
+    factors = tuple(int(f) for f in args.scale.split(",") if f.strip())
+    result = run_bench(settings, rounds=args.rounds, runs=args.runs, factors=factors, log_rows=args.log_rows,
+                       progress=lambda step: print(f"bench: {step} ...", file=sys.stderr, flush=True))
     print(json.dumps(result, ensure_ascii=False, indent=2), file=out)
     return 0
 
