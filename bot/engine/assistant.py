@@ -196,11 +196,13 @@ class Assistant:
         """Out of scope because of another city: keep the benefit, so that "大连呢" can answer it for Dalian."""
         if not reading.entities.other_place:
             return state
-        subject = resolution.subject or next((p.intent for p in reading.ranking if p.intent in self.policy_intents
+        # the benefit is read from the question without the other city, which alone makes it out of scope
+        ranking = self.understanding.rank(reading.core.replace(str(reading.entities.other_place), " "))
+        subject = resolution.subject or next((p.intent for p in ranking if p.intent in self.policy_intents
                                               and p.intent not in PROCESS_INTENTS), None)
         if subject is None:
             return state
-        confidence = next((p.confidence for p in reading.ranking if p.intent == subject), 0.0)
+        confidence = next((p.confidence for p in ranking if p.intent == subject), 0.0)
         text = state.topic.text if state.topic and resolution.kind == "elsewhere" else reading.core
         return state.on_topic(Topic(OUT_OF_SCOPE, subject, resolution.case, text, confidence, state.turn,
                                     elsewhere=True))
