@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.cli.main import main
 from bot.engine.assistant import Assistant
+from bot.engine.catalogue import Catalogue
 from bot.engine.reply import plain
 from bot.settings import Settings
 from knowledge import KnowledgeBase, changes
@@ -63,6 +64,16 @@ def test_a_published_list_is_imported_all_or_nothing_and_then_answers(settings: 
     assert listed.intent == "shortage_catalogue" and "装备制造" in listed.text and "2021版" in listed.text
     assert "没有找到“护士”" in unlisted.text and unlisted.contact
     assert "welder (焊工)" in plain(english)
+
+
+def test_a_partial_or_misspelled_name_finds_the_listed_occupation() -> None:
+    rows = [{"occupation": "软件工程师", "occupation_en": "software engineer", "aliases": [], "industry": "软件"},
+            {"occupation": "数控车工", "occupation_en": "CNC lathe operator", "aliases": [], "industry": "装备制造"}]
+    catalogue = Catalogue(rows)
+    assert catalogue.find("软件工程")["occupation"] == "软件工程师"  # partial
+    assert catalogue.find("数空车工")["occupation"] == "数控车工"  # one wrong character
+    assert catalogue.find("sofware engineer")["occupation"] == "软件工程师"  # misspelled English
+    assert catalogue.find("护士") is None  # not listed: no guess
 
 
 def test_a_bad_catalogue_file_names_its_row_and_field(db_path: Path, tmp_path: Path, capsys) -> None:

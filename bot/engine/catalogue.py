@@ -10,6 +10,7 @@ the fallback text of ``texts.py`` when there is no such entry.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -19,6 +20,7 @@ from intents.entities import Entities
 from knowledge.models import Entry
 
 INTENT = "shortage_catalogue"
+FUZZY = 0.75  # similarity from which a misspelled name counts as the listed one
 # ids of the entry that answers "is X on the list?" honestly while no list is loaded (first found wins)
 HONEST_IDS = re.compile(r"occupation-list-unknown|list-unknown|check-my-post|occupation-check|is-my-job")
 
@@ -68,11 +70,18 @@ class Catalogue:
         return tuple(sorted(self._by_name, key=lambda n: (-len(n), n)))
 
     def find(self, name: str) -> dict[str, Any] | None:
+        """The listed occupation ``name`` denotes: exactly, as a part of a listed name ("软件" -> "软件工程师"),
+        or misspelled (one wrong character in Chinese, a close spelling in English)."""
         key = name.strip().casefold()
-        found = self._by_name.get(key)
-        if found is None and key.endswith("s"):
-            found = self._by_name.get(key[:-1])
-        return found
+        found = self._by_name.get(key) or (self._by_name.get(key[:-1]) if key.endswith("s") else None)
+        if found is not None or len(key) < 2:
+            return found
+        partial = [n for n in self._by_name if key in n or (len(n) >= 2 and n in key)]
+        if partial:
+            return self._by_name[max(partial, key=lambda n: _similarity(key, n))]
+        scored = [(_similarity(key, n), n) for n in self._by_name]
+        best = max(scored, default=(0.0, ""))
+        return self._by_name[best[1]] if best[0] >= FUZZY else None
 
     def named(self, core: str, entities: Entities) -> str | None:
         """The occupation the question asks about: a listed one it names, the words before "在目录里吗",
@@ -122,3 +131,9 @@ def _details(row: dict[str, Any], lang: str) -> str:
     if row.get("level"):
         parts.append(t("catalogue_level", lang, value=row["level"]))
     return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def _similarity(a: str, b: str) -> float:
+    """How alike two names are, 0..1 (difflib's ratio: one wrong character in a four-character
+    Chinese name scores 0.75, a one-letter typo in "welder" 0.83)."""
+    return difflib.SequenceMatcher(None, a, b).ratio()
