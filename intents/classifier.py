@@ -32,7 +32,7 @@ CHAR_NGRAMS = (1, 3)
 FORMAT = "2"  # 1: a pickled scikit-learn pipeline; 2: the compiled arrays
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Prediction:
     intent: str
     confidence: float
