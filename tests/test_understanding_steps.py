@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
 
 import pytest
 
@@ -91,38 +90,13 @@ def test_has_words(text: str, words: bool) -> None:
     assert has_words(text) is words
 
 
-def test_served_probabilities_equal_the_pipelines(seed) -> None:
-    """The compiled arrays give scikit-learn's ``predict_proba``: exactly in float64, to 1e-5 in float32."""
+def test_fast_probabilities_equal_the_pipelines(seed) -> None:
     import numpy as np
 
-    from intents.classifier import CompiledModel, IntentClassifier
-    from intents.pipeline import compile_pipeline, fit_pipeline
+    from intents.classifier import IntentClassifier
 
     texts = [e.text.casefold() for e in seed.examples[::7]]
     labels = [e.intent for e in seed.examples[::7]]
-    pipeline = fit_pipeline(texts, labels, segmenter)
-    probe = ["博士买房有补贴吗", "what is the 5+22 policy", "今天天气", "🙏", "", "a  b\tc", "博士 博士 博士 补贴",
-             *texts[::40]]
-    expected = pipeline.predict_proba(probe)
-    exact = IntentClassifier(compile_pipeline(pipeline, np.float64), "", segmenter)
-    assert np.allclose(expected, exact.proba(probe), rtol=0, atol=1e-12)
-    served = IntentClassifier(compile_pipeline(pipeline), "", segmenter)
-    assert served.model.weights.dtype == np.float32
-    assert np.allclose(expected, served.proba(probe), rtol=0, atol=1e-5)
-    stored, words = CompiledModel.from_bytes(served.to_bytes())
-    assert words == segmenter.words and stored.classes == served.classes
-    assert np.array_equal(IntentClassifier(stored, "", segmenter).proba(probe), served.proba(probe))
-
-
-def test_serving_imports_neither_scikit_learn_nor_scipy(db_path) -> None:
-    """A new process that opens the assistant and answers never loads scikit-learn or scipy."""
-    import subprocess
-    import sys
-
-    code = ("import sys; from bot.settings import load_settings; from bot.engine.assistant import Assistant; "
-            f"a = Assistant.open(load_settings({{}}, env_file=None).with_db({str(db_path)!r})); "
-            "a.handle('博士买房有补贴吗', 's'); a.close(); "
-            "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=str(Path(__file__).resolve().parents[1]))
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    classifier = IntentClassifier.train(texts, labels, segmenter)
+    probe = ["博士买房有补贴吗", "what is the 5+22 policy", "今天天气", "🙏", ""]
+    assert np.allclose(classifier.pipeline.predict_proba(probe), classifier._compiled.proba(probe), atol=1e-9)

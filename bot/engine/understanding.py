@@ -41,8 +41,9 @@ class Understanding:
         fingerprint = examples_hash(pairs, segmenter.words)
         stored = None if retrain else kb.load_model()
         if stored and stored[0] == fingerprint and stored[1] == versions():
-            classifier = IntentClassifier.from_bytes(stored[2], fingerprint, segmenter)
-            return cls(normalizer, classifier.segmenter, classifier, occupations)
+            classifier = IntentClassifier.from_bytes(stored[2], fingerprint)
+            segmenter = _vectorizer_segmenter(classifier) or segmenter
+            return cls(normalizer, segmenter, classifier, occupations)
         started = time.perf_counter()
         classifier = IntentClassifier.train([p[0] for p in pairs], [p[1] for p in pairs], segmenter)
         seconds = time.perf_counter() - started
@@ -69,6 +70,15 @@ class Understanding:
     def rank(self, core: str) -> list[Prediction]:
         return self.classifier.rank(core)
 
+
+def _vectorizer_segmenter(classifier: IntentClassifier) -> Segmenter | None:
+    """The segmenter inside a loaded pipeline, so that one jieba instance serves both."""
+    try:
+        words = classifier.pipeline.named_steps["features"].transformer_list[0][1]
+        tokenizer = words.tokenizer
+    except (AttributeError, KeyError, IndexError):
+        return None
+    return tokenizer if isinstance(tokenizer, Segmenter) else None
 
 
 def _catalogue_names(kb: KnowledgeBase) -> tuple[str, ...]:
