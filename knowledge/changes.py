@@ -21,7 +21,6 @@ from typing import Any, Mapping
 from .errors import KnowledgeError, NotFound, ValidationError
 from .models import Entry
 from .seedfiles import (
-    PARSERS,
     TABLES,
     Dataset,
     SeedRow,
@@ -29,8 +28,11 @@ from .seedfiles import (
     contact_to_mapping,
     dump_yaml,
     entry_to_mapping,
+    missing_message,
+    missing_tables,
     parse_contact,
     parse_entry,
+    parse_row,
     parse_term,
     seed_rows,
     to_mappings,
@@ -403,7 +405,8 @@ def directory_problems(directory: Path | str) -> list[ValidationError]:
     if not directory.is_dir():
         return [ValidationError(str(directory), None, None, "is not a directory")]
     rows: dict[str, list[SeedRow]] = {}
-    unreadable: list[ValidationError] = []
+    missing = missing_tables(directory)
+    unreadable = [ValidationError(str(directory), None, None, missing_message(missing))] if missing else []
     for table in TABLES:
         try:
             rows[table] = list(seed_rows(directory, table))
@@ -421,7 +424,7 @@ def _problems(rows: dict[str, list[SeedRow]]) -> list[ValidationError]:
         items, kept = [], []
         for row in rows.get(table, []):
             try:
-                items.append(PARSERS[table](row))
+                items.append(parse_row(table, row))
                 kept.append(row)
             except ValidationError as exc:
                 problems.append(exc)

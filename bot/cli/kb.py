@@ -119,8 +119,15 @@ def _kb(settings: Settings) -> KnowledgeBase:
     return kb
 
 
-def _who(args: argparse.Namespace) -> str:
-    return getattr(args, "who", None) or getpass.getuser()
+def who(args: argparse.Namespace) -> str:
+    """``--who``, else the login name (``unknown`` where there is none, as in some containers)."""
+    given = getattr(args, "who", None)
+    if given:
+        return str(given)
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def _need(value: Any, what: str, usage: str) -> Any:
@@ -257,7 +264,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: Te
     else:
         mapping, label = _mapping_from_options(args), "kb add"
     with _kb(settings) as kb:
-        return _done(changes.add_entry(kb, mapping, _who(args), label), out)
+        return _done(changes.add_entry(kb, mapping, who(args), label), out)
 
 
 def _mapping_from_file(path: Path) -> dict[str, Any]:
@@ -290,7 +297,7 @@ def cmd_edit(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: T
     fields = _fields(args)
     with _kb(settings) as kb:
         if fields:
-            return _done(changes.update_entry(kb, entry_id, fields, _who(args)), out)
+            return _done(changes.update_entry(kb, entry_id, fields, who(args)), out)
         original = EDIT_HEADER.format(id=entry_id) + changes.entry_yaml(kb.entry(entry_id))
         edited = _run_editor(entry_id, original)
         if edited == original:
@@ -298,7 +305,7 @@ def cmd_edit(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: T
             return 0
         try:
             mapping = _mapping_from_text(entry_id, edited)
-            return _done(changes.replace_entry(kb, entry_id, mapping, _who(args)), out)
+            return _done(changes.replace_entry(kb, entry_id, mapping, who(args)), out)
         except ValidationError:
             print(f"your edit was kept in {_keep(entry_id, edited)}", file=sys.stderr)
             raise
@@ -338,13 +345,13 @@ def _keep(entry_id: str, text: str) -> Path:
 def cmd_retire(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     entry_id = _need(args.id, "entry id", "kb retire ID")
     with _kb(settings) as kb:
-        return _done(changes.retire_entry(kb, entry_id, _who(args)), out)
+        return _done(changes.retire_entry(kb, entry_id, who(args)), out)
 
 
 def cmd_revert(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     change_id = _need(args.change_id, "change number (see kb history)", "kb revert CHANGE_ID")
     with _kb(settings) as kb:
-        return _done(changes.revert(kb, change_id, _who(args)), out)
+        return _done(changes.revert(kb, change_id, who(args)), out)
 
 
 # ---------------------------------------------------------------- checking and keeping
@@ -378,9 +385,9 @@ def cmd_terms(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
     action = args.terms_command or "list"
     with _kb(settings) as kb:
         if action == "add":
-            return _done(changes.add_term(kb, args.term, _who(args), args.kind, args.canonical), out)
+            return _done(changes.add_term(kb, args.term, who(args), args.kind, args.canonical), out)
         if action == "remove":
-            return _done(changes.remove_term(kb, args.term, _who(args)), out)
+            return _done(changes.remove_term(kb, args.term, who(args)), out)
         terms = kb.terms()
     kind = getattr(args, "kind", None)
     for term in terms:

@@ -18,7 +18,8 @@ from bot.cli import review as reviewcli
 from bot.cli import stats as statscli
 from bot.cli.command import Command
 from bot.settings import Settings, SettingsError, load_settings
-from knowledge import SEED_DIR, KnowledgeBase, KnowledgeError, read_dir, write_dir
+from knowledge import SEED_DIR, Dataset, KnowledgeBase, KnowledgeError, loading, read_dir, write_dir
+from knowledge.loading import MAX_SHRINK
 
 STAFF_COMMANDS = (kbcli, reviewcli, statscli)
 
@@ -39,11 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     init = kb_sub.add_parser("init", help="create the database from the seed files (replaces content, keeps logs)")
     init.add_argument("--seed", default=str(SEED_DIR), help="seed directory")
+    _reload_options(init, "even when staff changed the database since it was last loaded")
     export = kb_sub.add_parser("export", help="write one file per table")
     export.add_argument("--format", choices=("yaml", "jsonl"), default="yaml")
     export.add_argument("dir")
     imp = kb_sub.add_parser("import", help="validate and load a directory (all or nothing)")
     imp.add_argument("dir")
+    _reload_options(imp, f"even when a table would become empty or lose more than {MAX_SHRINK:.0%} of its rows")
     train = sub.add_parser("train", help="retrain the classifier and print a cross-validated report")
     train.add_argument("--folds", type=int, default=5)
     train.add_argument("--tune", action="store_true", help="also suggest decision thresholds")
@@ -58,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--chats", type=int, default=200, help="with --telegram: simulated chats")
     bench.add_argument("--messages", type=int, default=5, help="with --telegram: messages per chat")
     return parser
+
+
+def _reload_options(cmd: argparse.ArgumentParser, when: str) -> None:
+    cmd.add_argument("--force", action="store_true", help=f"replace the content {when} (a backup is taken first)")
+    cmd.add_argument("--who", help="your name in the change log (default: your login name)")
 
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
@@ -132,10 +140,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: Te
 def cmd_kb_init(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     data = read_dir(args.seed)
     with KnowledgeBase.open(settings.db_path) as kb:
-        kb.replace_content(data)
-    print(f"loaded {len(data.entries)} entries, {len(data.examples)} examples, {len(data.contacts)} contacts, "
-          f"{len(data.terms)} terms into {settings.db_path}", file=out)
-    return 0
+        return _reload(kb, data, args, "init", str(args.seed), out)
 
 
 def cmd_kb_export(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
@@ -148,8 +153,20 @@ def cmd_kb_export(args: argparse.Namespace, settings: Settings, stdin: TextIO, o
 def cmd_kb_import(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     data = read_dir(args.dir)  # raises, naming file, row and field, before anything changes
     with _kb(settings) as kb:
-        kb.replace_content(data)
-    print(f"imported {len(data.entries)} entries and {len(data.examples)} examples from {args.dir}", file=out)
+        return _reload(kb, data, args, "import", str(args.dir), out)
+
+
+def _reload(kb: KnowledgeBase, data: Dataset, args: argparse.Namespace, kind: str, source: str, out: TextIO) -> int:
+    """Replace the content after the checks of :mod:`knowledge.loading` (refused unless ``--force``)."""
+    refusals = loading.reload_refusals(kb, data, mind_staff_changes=kind == "init")
+    if refusals and not args.force:
+        raise loading.ReloadRefused("nothing changed: " + "; ".join(refusals) +
+                                    f". Add --force to {kind} anyway (the database is backed up first)")
+    done = loading.reload(kb, data, kbcli.who(args), kind, source)
+    if done.backup:
+        print(f"backup of the database before the {kind}: {done.backup}", file=out)
+    sizes = ", ".join(f"{done.after[t]} {t}" for t in ("entries", "examples", "contacts", "terms"))
+    print(f"loaded {sizes} from {source} into {loading.database_file(kb)} (change #{done.change_id})", file=out)
     return 0
 
 
