@@ -183,12 +183,44 @@ def _same(current: dict[str, Any] | None, wanted: dict[str, Any] | None) -> bool
 
 def add_entry(kb: KnowledgeBase, mapping: Mapping[str, Any], who: str, label: str = "new entry",
               note: str | None = None) -> Change:
-    """Add one entry given in the seed format (validated like an import)."""
+    """Add one entry given in the seed format (validated like an import).
+
+    Its question variants become training phrases of its intent (origin ``entry``),
+    each logged, in the same transaction.
+    """
     entry = valid_entry(kb, mapping, label)
     with kb.lock, kb.db.atomic():
         if _row(kb, "entries", entry.id) is not None:
             raise ValidationError(label, None, "id", f"entry '{entry.id}' already exists (edit it instead)")
-        return _record(kb, who, "entries", entry.id, entry_row(entry, now_iso()), note or "add")
+        done = _record(kb, who, "entries", entry.id, entry_row(entry, now_iso()), note or "add")
+        for question in entry.questions:
+            add_phrase(kb, question, entry.intent, who, f"question of entry {entry.id}", "entry")
+    return done
+
+
+def add_phrase(kb: KnowledgeBase, text: str, intent: str, who: str, note: str, origin: str) -> bool:
+    """Add one training phrase with its change-log row (call inside a transaction); False when it exists."""
+    if list(kb.db.query("select 1 from examples where text = ? and intent = ?", [text, intent])):
+        return False
+    stamp = now_iso()
+    row = {"text": text, "intent": intent, "origin": origin, "created_at": stamp}
+    row_id = kb.db.table("examples").insert(row).last_pk
+    log_change(kb, who, stamp, "examples", row_id, "insert", None, dict(row, id=row_id), note)
+    return True
+
+
+def cited_sources(kb: KnowledgeBase, facts: list[str], label: str) -> list[dict[str, Any]]:
+    """The sources (seed format) that entries already cite for these fact ids, in the order given."""
+    known: dict[str, dict[str, Any]] = {}
+    for entry in kb.entries(active_only=False):
+        for source in entry.sources:
+            known.setdefault(source.fact, {"fact": source.fact, "title": source.title, "url": source.url,
+                                           "date": source.date})
+    for number, fact in enumerate(facts):
+        if fact not in known:
+            raise ValidationError(label, None, f"sources[{number}]", f"no entry cites fact '{fact}': cite a "
+                                  "known fact, or write the source out in a file for kb add --from-file")
+    return [known[fact] for fact in facts]
 
 
 def replace_entry(kb: KnowledgeBase, entry_id: str, mapping: Mapping[str, Any], who: str,

@@ -12,6 +12,7 @@ import pytest
 from benchmarks.loopback import BotApiServer
 from bot.engine.assistant import Assistant
 from bot.settings import Settings, load_settings
+from bot.staff.training import ensure_model
 from knowledge import SEED_DIR, Dataset, KnowledgeBase, read_dir
 
 
@@ -22,11 +23,12 @@ def seed() -> Dataset:
 
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory, seed: Dataset) -> Path:
-    """A database with the seed loaded and the classifier trained once per test run."""
+    """A database with the seed loaded and the classifier trained through the guard once per test run
+    (as the first start does: three folds, the baseline later trainings are held to)."""
     path = tmp_path_factory.mktemp("template") / "talentbot.sqlite"
     with KnowledgeBase.open(path) as kb:
         kb.replace_content(seed)
-        Assistant(kb, load_settings({}, env_file=None).with_db(path))
+        ensure_model(kb)
         kb.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
 

@@ -229,7 +229,7 @@ def test_every_change_bumps_the_content_version_so_a_running_bot_reloads(db_path
         assert kb_cli(db_path, *args)[0] == 0
         versions.append(content_state(db_path)[2])
     assert [int(v) for v in versions] == list(range(int(versions[0]), int(versions[0]) + 4))
-    assert kb_cli(db_path, "edit", PHD, "--title-en", "PhD home purchase") == (0, "nothing changed\n")
+    assert kb_cli(db_path, "edit", PHD, "--title-en", "PhD home purchase") == (0, "没有改动\n")
     assert content_state(db_path)[2] == versions[-1]
 
 

@@ -137,13 +137,13 @@ def test_stats_command_prints_json_for_machines_and_a_table_for_people(assistant
     assert data["top_unanswered"][0]["count"] == 3 and sum(d["total"] for d in data["per_day"]) == len(QUESTIONS)
     table = run(["stats"], db_path)
     assert table.returncode == 0, table.stderr
-    assert "fallback" in table.stdout and "44%" in table.stdout and "helpful: 100%" in table.stdout
+    assert "未能回答" in table.stdout and "44%" in table.stdout and "有帮助：100%" in table.stdout
     assert "3x" in table.stdout and "天气" in table.stdout
 
 
 def test_stats_with_a_bad_period_is_a_clean_error(db_path: Path) -> None:
     done = run(["stats", "--since", "last tuesday"], db_path)
-    assert done.returncode == 2 and done.stderr.startswith("error: cannot read the period")
+    assert done.returncode == 2 and done.stderr.startswith("错误：cannot read the period")
 
 
 def test_plot_writes_a_png_of_readable_size(assistant: Assistant, db_path: Path, tmp_path: Path) -> None:
@@ -152,7 +152,7 @@ def test_plot_writes_a_png_of_readable_size(assistant: Assistant, db_path: Path,
     chart = tmp_path / "charts" / "week.png"
     done = run(["stats", "--plot", str(chart)], db_path)
     assert done.returncode == 0, done.stderr
-    assert f"chart: {chart}" in done.stdout
+    assert f"图表: {chart}" in done.stdout
     header = chart.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", header[16:24])

@@ -1,8 +1,10 @@
 """The console channel: chat in a terminal, or answer standard input line by line.
 
-On a terminal it greets, shows each reply with numbered buttons (type the number
-to press one) and stops at "quit" or end of input. When standard input is not a
-terminal it answers each line and exits at its end.
+Each reply is shown with numbered buttons; a line that is just the number of a
+button presses it (on a terminal and with piped input alike), and a number no
+button has gets a hint instead of being read as a question. On a terminal it
+greets first and stops at "quit"; with piped input it answers each line and
+exits at its end.
 """
 
 from __future__ import annotations
@@ -10,20 +12,24 @@ from __future__ import annotations
 from typing import TextIO
 
 from bot.engine.assistant import Assistant
-from bot.engine.reply import ASK, FEEDBACK, HUMAN, Button, Reply, plain
+from bot.engine.reply import ASK, FEEDBACK, HUMAN, Reply, plain
 from bot.settings import Settings
+from bot.staff.training import open_assistant
 
 SESSION = "console"
 QUIT = {"quit", "exit", "退出", ":q"}
+NO_BUTTON = {"zh": "没有第 {n} 个按钮：请输入 1 到 {last} 之间的数字，或直接输入问题。",
+             "en": "There is no button {n}: type a number from 1 to {last}, or ask a question."}
 
 
 def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    assistant = Assistant.open(settings)
+    assistant = open_assistant(settings)
     interactive = stdin.isatty()
     try:
+        shown: Reply | None = None
         if interactive:
-            print(_show(assistant.choose("greeting", SESSION)), file=out)
-        buttons: tuple[Button, ...] = ()
+            shown = assistant.choose("greeting", SESSION)
+            print(_show(shown), file=out)
         while True:
             if interactive:
                 print("\n> ", end="", file=out, flush=True)
@@ -33,22 +39,25 @@ def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             text = line.rstrip("\n")
             if text.strip().lower() in QUIT:
                 break
-            reply = _press(assistant, buttons, text.strip()) if interactive else None
+            reply = _press(assistant, shown, text.strip())
             reply = reply if reply is not None else assistant.handle(text, SESSION)
             if isinstance(reply, str):
-                print(reply, file=out)
+                print(reply + ("" if interactive else "\n"), file=out, flush=True)
                 continue
-            buttons = reply.buttons
+            shown = reply
             print(_show(reply) + ("" if interactive else "\n"), file=out, flush=True)
     finally:
         assistant.close()
     return 0
 
 
-def _press(assistant: Assistant, buttons: tuple[Button, ...], text: str) -> Reply | str | None:
-    if not text.isdigit() or not 1 <= int(text) <= len(buttons):
+def _press(assistant: Assistant, shown: Reply | None, text: str) -> Reply | str | None:
+    """The answer to pressing button ``text`` of the reply on show; None when ``text`` is no button number."""
+    if shown is None or not shown.buttons or not text.isdigit() or len(text) > 3:
         return None
-    button = buttons[int(text) - 1]
+    if not 1 <= int(text) <= len(shown.buttons):
+        return NO_BUTTON.get(shown.lang, NO_BUTTON["zh"]).format(n=text, last=len(shown.buttons))
+    button = shown.buttons[int(text) - 1]
     if button.action == ASK:
         intent, _, topic = button.value.partition(":")
         return assistant.choose(intent, SESSION, topic=topic or None)

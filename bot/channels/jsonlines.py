@@ -11,9 +11,9 @@ import json
 import uuid
 from typing import Any, TextIO
 
-from bot.engine.assistant import Assistant
 from bot.engine.reply import Reply, plain
 from bot.settings import Settings
+from bot.staff.training import open_assistant
 
 
 def record(text: str, reply: Reply) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def _parse(line: str, number: int) -> tuple[str, str]:
 
 
 def answer_lines(settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    assistant = Assistant.open(settings)
+    assistant = open_assistant(settings)
     run = uuid.uuid4().hex[:12]  # sessions of one run never see the turns of another
     try:
         for number, line in enumerate(stdin, start=1):
@@ -55,7 +55,7 @@ def answer_lines(settings: Settings, stdin: TextIO, out: TextIO) -> int:
 
 
 def answer_one(settings: Settings, question: str, out: TextIO) -> int:
-    assistant = Assistant.open(settings)
+    assistant = open_assistant(settings)
     try:
         reply = assistant.handle(question, "ask", channel="ask")
         print(plain(reply), file=out)

@@ -19,6 +19,7 @@ from pathlib import Path
 from bot.engine.assistant import Assistant
 from bot.engine.understanding import Understanding
 from bot.settings import Settings
+from bot.staff.training import ensure_model
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
 
 QUESTIONS: tuple[tuple[str, str], ...] = (
@@ -50,6 +51,7 @@ def _scratch_db(folder: Path) -> Path:
     path = folder / "bench.sqlite"
     with KnowledgeBase.open(path) as kb:
         kb.replace_content(read_dir(SEED_DIR))
+        ensure_model(kb, by="bench")
     return path
 
 

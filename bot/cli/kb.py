@@ -19,10 +19,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
 from bot.cli.command import Command
 from bot.settings import Settings
+from bot.staff.texts import TEXTS, say
 from knowledge import (
     SEED_DIR,
     KnowledgeBase,
@@ -32,13 +31,14 @@ from knowledge import (
     read_dir,
 )
 from knowledge.models import Contact, Entry
-from knowledge.seedfiles import TERM_KINDS
+from knowledge.seedfiles import TERM_KINDS, load_yaml, read_text
 
 FIELD_OPTIONS = (("--intent", "intent"), ("--title-zh", "title.zh"), ("--title-en", "title.en"),
                  ("--answer-zh", "answer.zh"), ("--answer-en", "answer.en"), ("--contact", "contact"),
                  ("--effective", "effective"), ("--reviewed", "reviewed"), ("--status", "status"))
-EDIT_HEADER = ("# Edit entry {id}: save and close the editor to apply, or leave it unchanged to cancel.\n"
-               "# Lines starting with # are ignored. The format is that of knowledge/seed/entries.yaml.\n")
+EDIT_HEADER = ("# 编辑条目 {id}：保存并关闭编辑器即生效；不做修改直接关闭则取消。以 # 开头的行会被忽略。\n"
+               "# Edit entry {id}: save and close the editor to apply, or leave it unchanged to cancel.\n"
+               "# The format is that of knowledge/seed/entries.yaml.\n")
 EDITOR_SHELL = '${VISUAL:-${EDITOR:-vi}} "$1"'  # the shell, not Python, reads the editor's name
 
 
@@ -54,10 +54,14 @@ def add_commands(sub: argparse._SubParsersAction, kb_sub: argparse._SubParsersAc
     add = _writer(kb_sub, "add", "add an entry from a YAML file in the seed format, or from field options")
     add.add_argument("--from-file", metavar="FILE.yaml")
     add.add_argument("--id")
-    add.add_argument("--question", action="append", default=[], help="a question variant (repeat)")
+    add.add_argument("--question", action="append", default=[],
+                     help="a question variant (repeat); each becomes a training phrase of the intent")
+    add.add_argument("--source", action="append", default=[], metavar="FACT",
+                     help="a fact id some entry already cites (repeat): its source is cited")
     _field_options(add)
     edit = _writer(kb_sub, "edit", "change an entry: field options, or $EDITOR on the whole entry as YAML")
     edit.add_argument("id", nargs="?")
+    edit.add_argument("--fresh", action="store_true", help="start from the entry, not from a rejected draft")
     _field_options(edit)
     retire = _writer(kb_sub, "retire", "take an entry out of the answers (revertible)")
     retire.add_argument("id", nargs="?")
@@ -154,13 +158,13 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
     return found
 
 
-def _done(change: changes.Change | None, out: TextIO) -> int:
+def _done(change: changes.Change | None, out: TextIO, lang: str = "zh") -> int:
     if change is None:
-        print("nothing changed", file=out)
+        print(say("nothing_changed", lang), file=out)
         return 0
     what = ", ".join(change.fields) if change.action == "update" else change.note or change.action
-    print(f"change #{change.id}: {change.action} {change.table} '{change.row_id}' ({what}) by {change.who}",
-          file=out)
+    print(say("changed", lang, id=change.id, action=change.action, table=change.table, row=change.row_id, what=what,
+              who=change.who), file=out)
     return 0
 
 
@@ -259,24 +263,17 @@ def cmd_stale(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    if args.from_file:
-        mapping, label = _mapping_from_file(Path(args.from_file)), Path(args.from_file).name
-    else:
-        mapping, label = _mapping_from_options(args), "kb add"
     with _kb(settings) as kb:
-        return _done(changes.add_entry(kb, mapping, who(args), label), out)
+        if args.from_file:
+            mapping, label = _mapping_from_file(Path(args.from_file)), Path(args.from_file).name
+        else:
+            mapping, label = _mapping_from_options(kb, args), "kb add"
+        return _done(changes.add_entry(kb, mapping, who(args), label), out, settings.staff_lang)
 
 
 def _mapping_from_file(path: Path) -> dict[str, Any]:
     """One entry in the seed format (a mapping, or a list holding one mapping)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(path.name, None, None, f"cannot be read: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ValidationError(path.name, None, None, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
-                              mark.line + 1 if mark else None) from None
+    data = load_yaml(read_text(path, path.name), path.name)
     if isinstance(data, list) and len(data) == 1:
         data = data[0]
     if not isinstance(data, dict):
@@ -284,9 +281,10 @@ def _mapping_from_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _mapping_from_options(args: argparse.Namespace) -> dict[str, Any]:
+def _mapping_from_options(kb: KnowledgeBase, args: argparse.Namespace) -> dict[str, Any]:
     mapping: dict[str, Any] = {"id": _need(args.id, "entry id", "kb add --id ID --intent ... (or --from-file)"),
-                               "questions": args.question, "reviewed": date.today().isoformat()}
+                               "questions": args.question, "reviewed": date.today().isoformat(),
+                               "sources": changes.cited_sources(kb, args.source, "kb add")}
     for name, value in _fields(args).items():
         changes.set_field(mapping, name, value, "kb add")
     return mapping
@@ -294,21 +292,33 @@ def _mapping_from_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_edit(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     entry_id = _need(args.id, "entry id", "kb edit ID [--answer-zh TEXT ...]")
-    fields = _fields(args)
+    fields, lang = _fields(args), settings.staff_lang
     with _kb(settings) as kb:
         if fields:
-            return _done(changes.update_entry(kb, entry_id, fields, who(args)), out)
-        original = EDIT_HEADER.format(id=entry_id) + changes.entry_yaml(kb.entry(entry_id))
+            return _done(changes.update_entry(kb, entry_id, fields, who(args)), out, lang)
+        draft = _draft(settings, entry_id)
+        if args.fresh or not draft.is_file():
+            original = EDIT_HEADER.format(id=entry_id) + changes.entry_yaml(kb.entry(entry_id))
+        else:
+            original = draft.read_text(encoding="utf-8")
         edited = _run_editor(entry_id, original)
         if edited == original:
-            print("no edit: nothing changed", file=out)
+            print(say("edit_unchanged", lang), file=out)
             return 0
         try:
             mapping = _mapping_from_text(entry_id, edited)
-            return _done(changes.replace_entry(kb, entry_id, mapping, who(args)), out)
-        except ValidationError:
-            print(f"your edit was kept in {_keep(entry_id, edited)}", file=sys.stderr)
+            done = changes.replace_entry(kb, entry_id, mapping, who(args))
+        except ValidationError as exc:
+            _keep(draft, say("edit_draft", lang, reason=exc), edited)
+            print(say("edit_kept", lang, path=draft, id=entry_id), file=sys.stderr)
             raise
+        draft.unlink(missing_ok=True)
+        return _done(done, out, lang)
+
+
+def _draft(settings: Settings, entry_id: str) -> Path:
+    """Where a rejected edit of ``entry_id`` waits for another try: ``drafts/`` beside the database."""
+    return settings.db_path.parent / "drafts" / f"{entry_id}.yaml"
 
 
 def _run_editor(entry_id: str, text: str) -> str:
@@ -323,35 +333,30 @@ def _run_editor(entry_id: str, text: str) -> str:
 
 def _mapping_from_text(entry_id: str, text: str) -> dict[str, Any]:
     label = f"entry '{entry_id}'"
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ValidationError(label, None, None, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
-                              mark.line + 1 if mark else None) from None
+    data = load_yaml(text, label)
     if not isinstance(data, dict):
         raise ValidationError(label, None, None, "must be a mapping of fields")
     return data
 
 
-def _keep(entry_id: str, text: str) -> Path:
-    """Save a rejected edit so the work is not lost."""
-    handle, name = tempfile.mkstemp(prefix=f"kb-edit-{entry_id}-", suffix=".yaml")
-    with open(handle, "w", encoding="utf-8") as kept:
-        kept.write(text)
-    return Path(name)
+def _keep(draft: Path, note: str, text: str) -> None:
+    """Save a rejected edit, with why it was rejected on top (instead of an earlier note), so the work is not lost."""
+    draft.parent.mkdir(parents=True, exist_ok=True)
+    notes = tuple(TEXTS["edit_draft"][lang].split("（")[0].split("(")[0] for lang in ("zh", "en"))
+    kept = "".join(line for line in text.splitlines(keepends=True) if not line.startswith(notes))
+    draft.write_text(note.replace("\n", " ").rstrip() + "\n" + kept, encoding="utf-8")
 
 
 def cmd_retire(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     entry_id = _need(args.id, "entry id", "kb retire ID")
     with _kb(settings) as kb:
-        return _done(changes.retire_entry(kb, entry_id, who(args)), out)
+        return _done(changes.retire_entry(kb, entry_id, who(args)), out, settings.staff_lang)
 
 
 def cmd_revert(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     change_id = _need(args.change_id, "change number (see kb history)", "kb revert CHANGE_ID")
     with _kb(settings) as kb:
-        return _done(changes.revert(kb, change_id, who(args)), out)
+        return _done(changes.revert(kb, change_id, who(args)), out, settings.staff_lang)
 
 
 # ---------------------------------------------------------------- checking and keeping
@@ -385,9 +390,9 @@ def cmd_terms(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
     action = args.terms_command or "list"
     with _kb(settings) as kb:
         if action == "add":
-            return _done(changes.add_term(kb, args.term, who(args), args.kind, args.canonical), out)
+            return _done(changes.add_term(kb, args.term, who(args), args.kind, args.canonical), out, settings.staff_lang)
         if action == "remove":
-            return _done(changes.remove_term(kb, args.term, who(args)), out)
+            return _done(changes.remove_term(kb, args.term, who(args)), out, settings.staff_lang)
         terms = kb.terms()
     kind = getattr(args, "kind", None)
     for term in terms:

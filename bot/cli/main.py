@@ -18,6 +18,7 @@ from bot.cli import review as reviewcli
 from bot.cli import stats as statscli
 from bot.cli.command import Command
 from bot.settings import Settings, SettingsError, load_settings
+from bot.staff.texts import say
 from knowledge import SEED_DIR, Dataset, KnowledgeBase, KnowledgeError, loading, read_dir, write_dir
 from knowledge.loading import MAX_SHRINK
 
@@ -71,8 +72,10 @@ def _reload_options(cmd: argparse.ArgumentParser, when: str) -> None:
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = stdout or sys.stdout
+    lang = "zh"
     try:
         settings = load_settings()
+        lang = settings.staff_lang
         if args.db:
             settings = settings.with_db(args.db)
         _configure_logging(settings)
@@ -80,7 +83,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         handler = COMMANDS[command if command != "kb" else f"kb {args.kb_command}"]
         return handler(args, settings, stdin or sys.stdin, out)
     except (KnowledgeError, SettingsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(say("error", lang, reason=exc), file=sys.stderr)
         return 2
 
 
@@ -112,11 +115,16 @@ class _Redact(logging.Filter):
 def cmd_run(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     if not settings.token:
         return cmd_console(args, settings, stdin, out)
-    from bot.channels.tg.app import (
-        run_telegram,  # imported here: only this command needs telegram
+    from bot.channels.tg.app import (  # imported here: only this command needs telegram
+        TelegramUnreachable,
+        run_telegram,
     )
 
-    run_telegram(settings)
+    try:
+        run_telegram(settings)
+    except TelegramUnreachable as exc:
+        print(say("error", settings.staff_lang, reason=exc), file=sys.stderr)
+        return 3
     return 0
 
 
@@ -140,7 +148,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: Te
 def cmd_kb_init(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     data = read_dir(args.seed)
     with KnowledgeBase.open(settings.db_path) as kb:
-        return _reload(kb, data, args, "init", str(args.seed), out)
+        return _reload(kb, data, args, "init", str(args.seed), out, settings.staff_lang)
 
 
 def cmd_kb_export(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
@@ -153,20 +161,20 @@ def cmd_kb_export(args: argparse.Namespace, settings: Settings, stdin: TextIO, o
 def cmd_kb_import(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     data = read_dir(args.dir)  # raises, naming file, row and field, before anything changes
     with _kb(settings) as kb:
-        return _reload(kb, data, args, "import", str(args.dir), out)
+        return _reload(kb, data, args, "import", str(args.dir), out, settings.staff_lang)
 
 
-def _reload(kb: KnowledgeBase, data: Dataset, args: argparse.Namespace, kind: str, source: str, out: TextIO) -> int:
+def _reload(kb: KnowledgeBase, data: Dataset, args: argparse.Namespace, kind: str, source: str, out: TextIO,
+            lang: str) -> int:
     """Replace the content after the checks of :mod:`knowledge.loading` (refused unless ``--force``)."""
     refusals = loading.reload_refusals(kb, data, mind_staff_changes=kind == "init")
     if refusals and not args.force:
-        raise loading.ReloadRefused("nothing changed: " + "; ".join(refusals) +
-                                    f". Add --force to {kind} anyway (the database is backed up first)")
+        raise loading.ReloadRefused(say("reload_refused", lang, reasons="; ".join(refusals), kind=kind))
     done = loading.reload(kb, data, kbcli.who(args), kind, source)
     if done.backup:
-        print(f"backup of the database before the {kind}: {done.backup}", file=out)
+        print(say("reload_backup", lang, kind=kind, path=done.backup), file=out)
     sizes = ", ".join(f"{done.after[t]} {t}" for t in ("entries", "examples", "contacts", "terms"))
-    print(f"loaded {sizes} from {source} into {loading.database_file(kb)} (change #{done.change_id})", file=out)
+    print(say("reloaded", lang, sizes=sizes, source=source, change=done.change_id), file=out)
     return 0
 
 

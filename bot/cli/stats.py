@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from bot.cli.command import Command
 from bot.settings import Settings
-from bot.staff.report import table
+from bot.staff.report import last_training, table, training_line
 from knowledge import KnowledgeBase
 from knowledge.stats import (
     CANNED_QUERIES,
@@ -48,22 +48,25 @@ def add_commands(sub: argparse._SubParsersAction, kb_sub: argparse._SubParsersAc
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    since = parse_since(args.since)
+    lang, zone = settings.staff_lang, settings.timezone
+    since = parse_since(args.since, zone=zone)
     with KnowledgeBase.open(settings.db_path) as kb:
-        stats = collect(kb, since, top=args.top)
+        stats = collect(kb, since, top=args.top, zone=zone)
+        names = {i.id: i.label.get(lang) for i in kb.intents()}
+        model = training_line(last_training(kb), lang, zone)
     plot = None
     if args.plot:
         from bot.staff.chart import (
             render,  # imports matplotlib: only when a chart is asked for
         )
 
-        plot = render(stats, args.plot)
+        plot = render(stats, args.plot, lang=lang, names=names)
     if args.json:
         print(json.dumps({**stats.as_dict(), "plot": str(plot) if plot else None}, ensure_ascii=False), file=out)
     else:
-        print(table(stats), file=out)
+        print(table(stats, lang, model, names), file=out)
         if plot:
-            print(f"\nchart: {plot}", file=out)
+            print(f"\n{'图表' if lang == 'zh' else 'chart'}: {plot}", file=out)
     return 0
 
 

@@ -29,6 +29,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "feedback_sorry": {"zh": "抱歉没有帮到您。已记录此问题，工作人员会复核并完善答案。需要的话可以点“转人工”。",
                        "en": "Sorry this did not help. The question is logged for our staff to review. "
                              "Tap \"Talk to a person\" if you need one."},
+    "feedback_already": {"zh": "您已经评价过这个回答了，谢谢！", "en": "You have already rated this answer, thank you!"},
     "forgotten": {"zh": "已删除您在本服务中存储的全部记录（{n} 条）。",
                   "en": "All records this service kept about you are deleted ({n} items)."},
 }

@@ -53,7 +53,7 @@ async def feedback(update: Update, context: TalentContext, value: str) -> None:
     if said is None:
         await stale(update, context)
         return
-    if helpful == "1":
+    if helpful == "1" or said in ALREADY_RATED:  # a vote, or an old button pressed again: one polite line
         await _answer(update, said)
         return
     await _answer(update)
@@ -86,10 +86,6 @@ async def forget(update: Update, context: TalentContext, value: str) -> None:
     await _edit(update, t("forgotten", lang, n=removed))
 
 
-async def propose(update: Update, context: TalentContext, value: str) -> None:
-    await handoff.propose(update, context, value)
-
-
 async def _answer(update: Update, text: str | None = None) -> None:
     assert update.callback_query is not None
     await update.callback_query.answer(text)
@@ -105,5 +101,5 @@ def _lang_of(text: str) -> str:
     return "zh" if text == t("feedback_sorry", "zh") else "en"
 
 
-ROUTES = {ASK: ask, FEEDBACK: feedback, HUMAN: human, buttons.LANG: language, buttons.FORGET: forget,
-          buttons.PROPOSE: propose}
+ALREADY_RATED = frozenset(t("feedback_already", lang) for lang in ("zh", "en"))
+ROUTES = {ASK: ask, FEEDBACK: feedback, HUMAN: human, buttons.LANG: language, buttons.FORGET: forget}

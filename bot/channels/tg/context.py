@@ -18,6 +18,7 @@ from bot.channels.tg.flood import FloodGate
 from bot.channels.tg.lanes import Lanes
 from bot.channels.tg.phrases import lang_of_code
 from bot.settings import Settings
+from bot.staff.training import Retrainer
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Services:
     settings: Settings
     flood: FloodGate
     lanes: Lanes = field(default_factory=Lanes)
+    retrainer: Retrainer | None = None
 
 
 class TalentContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
