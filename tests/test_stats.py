@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import socket
 import sqlite3
 import struct
 import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -234,3 +238,37 @@ def test_datasette_runs_the_canned_queries_read_only(assistant: Assistant, tmp_p
     found = asyncio.run(fetch())
     assert len(found["review_queue"]["rows"]) == 5
     assert found["intents_by_volume"]["rows"][0]["queries"] >= 1
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_browse_stops_datasette_and_removes_the_snapshot_on_a_signal(db_path: Path, tmp_path: Path,
+                                                                     stop: signal.Signals) -> None:
+    pytest.importorskip("datasette")
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TALENTBOT_"))}
+    environ["TMPDIR"] = str(scratch)
+    browse = subprocess.Popen([sys.executable, "run_bot.py", "--db", str(db_path), "browse", "--port", str(port)],
+                              cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(240):
+            if _listening(port) or browse.poll() is not None:
+                break
+            time.sleep(0.5)
+        assert _listening(port) and list(scratch.iterdir())  # serving a snapshot from the temporary folder
+        browse.send_signal(stop)
+        assert browse.wait(timeout=60) == 0
+    finally:
+        if browse.poll() is None:
+            browse.kill()
+    assert not _listening(port) and not list(scratch.iterdir())

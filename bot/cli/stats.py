@@ -2,7 +2,8 @@
 
 ``stats`` prints the numbers of a period as a table (``--json``: one JSON
 object) and with ``--plot`` draws them (:mod:`bot.staff.chart`). ``browse`` serves a
-snapshot of the database with Datasette in immutable mode, with canned queries.
+snapshot of the database with Datasette in immutable mode, with canned queries,
+and stops Datasette and removes the snapshot on Ctrl-C and on SIGTERM.
 matplotlib and Datasette are imported or started only by these commands, so the
 assistant's start-up does not pay for them.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -112,10 +114,35 @@ def cmd_browse(args: argparse.Namespace, settings: Settings, stdin: TextIO, out:
             plan = prepare_browse(kb, Path(work), args.port)
         print(f"serving a read-only snapshot of {settings.db_path} at "
               f"http://127.0.0.1:{args.port}/{DATABASE_NAME} (Ctrl-C to stop)", file=out, flush=True)
-        try:
-            return subprocess.run(plan.argv, check=False).returncode
-        except KeyboardInterrupt:
-            return 0
+        return serve(plan.argv)  # the snapshot goes with the temporary directory, however it stops
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGINT arrived while Datasette was serving."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stop()
+
+
+def serve(argv: tuple[str, ...]) -> int:
+    """Run Datasette until it exits, or until SIGTERM or SIGINT: then stop it (kill it if it lingers)."""
+    process = subprocess.Popen(argv)
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return process.wait()
+    except _Stop:
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 COMMANDS: dict[str, Command] = {"stats": cmd_stats, "browse": cmd_browse}
