@@ -94,6 +94,19 @@ def test_the_interactive_walk_works_from_piped_keys(db_path: Path) -> None:
         assert queue.item(kb, second).status == "open"
 
 
+def test_the_walk_writes_an_answer_with_the_intent_rule_telegram_uses(db_path: Path) -> None:
+    with KnowledgeBase.open(db_path) as kb:
+        review_id = queue_question(kb, "人才公寓的房租能报销吗")
+    done = run(["review", "--who", "zhou"], db_path, "w\n#rental_housing 符合条件的人才可申请租房补贴。\n\n")
+    assert done.returncode == 0, done.stderr
+    assert "中文答案" in done.stdout and "已撰写新条目 rental_housing-review-1" in done.stdout
+    with KnowledgeBase.open(db_path) as kb:
+        entry = kb.entry("rental_housing-review-1")
+        assert queue.item(kb, review_id).resolved_by == "zhou"
+    assert entry.intent == "rental_housing" and entry.answer.zh == entry.answer.en == "符合条件的人才可申请租房补贴。"
+    assert entry.contact
+
+
 # ---------------------------------------------------------------- grouping, ignore, answer
 
 
@@ -148,6 +161,7 @@ def test_a_written_answer_becomes_an_entry_the_assistant_uses(db_path: Path) -> 
         entry = kb.entry("rental_housing-review-1")
         assert entry.status == "active" and entry.sources[0].title == queue.STAFF_SOURCE
         assert entry.sources[0].fact == "staff" and entry.questions == (question,)
+        assert entry.contact  # whom to ask: the intent's contact
     assert ask(db_path, question)[0]["outcome"] == "fallback"  # the accepted model answers until `train`
     assert run(["train", "--folds", "3"], db_path).returncode == 0
     reply = ask(db_path, question)[0]
