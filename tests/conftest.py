@@ -3,7 +3,10 @@ copied per test, and Assistants over it. Nothing here fakes the knowledge base."
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
@@ -21,15 +24,37 @@ def seed() -> Dataset:
     return read_dir(SEED_DIR)
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _code_and_seed_hash() -> str:
+    """What the template database is made from: the seed and the code of the three packages."""
+    digest = hashlib.sha256()
+    for package in ("bot", "intents", "knowledge"):
+        for path in sorted((ROOT / package).rglob("*")):
+            if path.suffix in (".py", ".yaml") and path.is_file():
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory, seed: Dataset) -> Path:
-    """A database with the seed loaded and the classifier trained through the guard once per test run
-    (as the first start does: three folds, the baseline later trainings are held to)."""
+    """A database with the seed loaded and the classifier trained through the guard (as the first start
+    does: three folds, the baseline later trainings are held to). Trained once, then kept in the system's
+    temporary folder under the hash of the seed and the code, so that the next run of an unchanged tree
+    starts at once."""
+    cached = Path(tempfile.gettempdir()) / f"talentbot-test-template-{_code_and_seed_hash()}.sqlite"
     path = tmp_path_factory.mktemp("template") / "talentbot.sqlite"
+    if cached.is_file():
+        shutil.copy(cached, path)
+        return path
     with KnowledgeBase.open(path) as kb:
         kb.replace_content(seed)
         ensure_model(kb)
         kb.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    partial = cached.with_suffix(f".{os.getpid()}.part")
+    shutil.copy(path, partial)
+    partial.replace(cached)  # whole or not at all, should two runs race
     return path
 
 
@@ -60,12 +85,13 @@ def assistant(settings: Settings) -> Iterator[Assistant]:
     made.close()
 
 
-SLOW_FILES = ("test_telegram.py", "test_telegram_staff.py", "test_classifier_quality.py")
+SLOW_FILES = ("test_telegram.py", "test_telegram_staff.py", "test_classifier_quality.py", "test_review_loop.py")
+"""Whole files of slow tests: the loopback Telegram tests, the cross-validated quality checks, and the
+learning loop in real processes (with trainings). Single slow tests elsewhere carry ``@pytest.mark.slow``."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests through the loopback Bot API server and the cross-validated quality checks are ``slow``:
-    ``python -m pytest -m "not slow"`` is the quick selection for everyday work."""
+    """``python -m pytest -m "not slow"`` is the quick selection for everyday work."""
     for item in items:
         if item.path.name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)

@@ -31,6 +31,7 @@ def test_console_answers_a_doctoral_purchase_question_from_piped_input(db_path: 
     assert ("10万" in done.stdout or "100,000" in done.stdout) and "来源" in done.stdout
 
 
+@pytest.mark.slow
 def test_default_command_without_token_is_the_console_and_creates_the_database(tmp_path: Path) -> None:
     fresh = tmp_path / "new" / "kb.sqlite"
     done = run([], fresh, "hello\n")
@@ -38,6 +39,7 @@ def test_default_command_without_token_is_the_console_and_creates_the_database(t
     assert fresh.is_file() and done.stdout.strip()
 
 
+@pytest.mark.slow
 def test_ask_jsonl_follows_the_contract_for_a_thousand_lines(db_path: Path) -> None:
     questions = ["博士买房有补贴吗", "那硕士呢", "what is the 5+22 policy", "", "🙏", "<b>x</b>", "今天天气",
                  "转人工", "how do I apply", "人才公积金贷款能贷多少"]
@@ -65,6 +67,7 @@ def test_ask_one_question_is_human_readable(db_path: Path) -> None:
     assert done.returncode == 0 and "1500" in done.stdout.replace(",", "")
 
 
+@pytest.mark.slow
 def test_export_import_round_trip_and_a_broken_row_is_named(db_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "export"
     assert run(["kb", "export", "--format", "yaml", str(out)], db_path).returncode == 0

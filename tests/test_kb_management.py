@@ -74,7 +74,7 @@ def test_a_bad_answer_is_edited_shown_in_history_reverted_and_answered_again(set
         again = assistant.handle(QUESTION, "after")
         assert again.text == first.text and again.entry_id == PHD
     code, said = kb_cli(db_path, "history", PHD)
-    assert f"reverts #{latest['id']}" in said and "bob" in said and "alice" in said
+    assert f"撤销 #{latest['id']}" in said and "bob" in said and "alice" in said
 
 
 def test_a_change_is_reverted_once_and_later_changes_must_be_reverted_first(db_path: Path,
@@ -282,8 +282,8 @@ def test_every_change_bumps_the_content_version_so_a_running_bot_reloads(db_path
 def test_show_gives_the_whole_entry_in_both_languages(db_path: Path) -> None:
     code, shown = kb_cli(db_path, "show", PHD)
     assert code == 0
-    for part in ("博士购房补贴与购房券", "Home-purchase support for doctorate holders", "answer (zh):", "10万元",
-                 "answer (en):", "100,000 yuan", "[F-23]", "contact: gov-12345", "reviewed: 20"):
+    for part in ("博士购房补贴与购房券", "Home-purchase support for doctorate holders", "答案（zh）：", "10万元",
+                 "答案（en）：", "100,000 yuan", "[F-23]", "咨询：gov-12345", "复核：20"):
         assert part in shown, part
 
 

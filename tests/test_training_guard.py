@@ -34,6 +34,7 @@ def live(db: Path) -> tuple[int | None, dict]:
         return kb.live_stamp()[1], kb.model_report()
 
 
+@pytest.mark.slow  # four processes and a cross-validated training on the whole seed
 def test_shuffled_labels_are_refused_and_the_accepted_model_keeps_answering(db_path: Path, tmp_path: Path) -> None:
     before, model = answers(db_path), live(db_path)
     export = tmp_path / "export"

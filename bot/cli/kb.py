@@ -172,6 +172,7 @@ def _done(change: changes.Change | None, out: TextIO, lang: str = "zh") -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    lang = settings.staff_lang
     with _kb(settings) as kb:
         found = kb.entries(args.intent, active_only=args.status == "active")
     if args.status == "retired":
@@ -181,10 +182,10 @@ def cmd_list(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: T
             _json_line(out, {"id": e.id, "intent": e.intent, "status": e.status, "reviewed": e.reviewed,
                              "title": e.title.as_dict()})
         else:
-            print(f"{e.id:40} {e.intent:24} {e.status:8} {e.reviewed or 'never':10}  {_short(e.title.zh, 30)}",
-                  file=out)
+            print(f"{e.id:40} {e.intent:24} {e.status:8} {e.reviewed or say('never', lang):10}  "
+                  f"{_short(e.title.zh, 30)}", file=out)
     if not args.json:
-        print(f"{len(found)} entries", file=out)
+        print(say("entries_count", lang, n=len(found)), file=out)
     return 0
 
 
@@ -196,7 +197,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: T
     if args.json:
         _json_line(out, dataclasses.asdict(entry))
         return 0
-    print(render_entry(entry, contact_line(contact) if contact else entry.contact), file=out)
+    print(render_entry(entry, contact_line(contact) if contact else entry.contact, settings.staff_lang), file=out)
     return 0
 
 
@@ -205,21 +206,22 @@ def contact_line(contact: Contact) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def render_entry(e: Entry, contact: str | None) -> str:
-    """An entry for people: every field, both languages."""
-    lines = [f"{e.id}  [{e.status}]  intent: {e.intent}", f"title (zh): {e.title.zh}", f"title (en): {e.title.en}"]
+def render_entry(e: Entry, contact: str | None, lang: str = "zh") -> str:
+    """An entry for people: every field, both languages; the labels in ``lang``."""
+    lines = [say("entry_head", lang, id=e.id, status=e.status, intent=e.intent),
+             say("entry_title", lang, which="zh", text=e.title.zh), say("entry_title", lang, which="en", text=e.title.en)]
     if e.conditions:
-        lines.append("conditions: " + ", ".join(f"{k}={v}" for k, v in e.conditions.items()))
+        lines.append(say("entry_conditions", lang, text=", ".join(f"{k}={v}" for k, v in e.conditions.items())))
     if e.questions:
-        lines += ["questions:", *(f"  - {q}" for q in e.questions)]
-    for lang in ("zh", "en"):
-        lines += [f"answer ({lang}):", *(f"  {line}" for line in e.answer.get(lang).splitlines())]
-    lines.append("sources:" if e.sources else "sources: none")
-    lines += [f"  - [{s.fact}] {s.title} ({s.date or 'no date'}) {s.url or ''}".rstrip() for s in e.sources]
-    lines.append(f"contact: {contact or 'none'}")
+        lines += [say("entry_questions", lang), *(f"  - {q}" for q in e.questions)]
+    for text_lang in ("zh", "en"):
+        lines += [say("entry_answer", lang, which=text_lang), *(f"  {line}" for line in e.answer.get(text_lang).splitlines())]
+    lines.append(say("entry_sources", lang) if e.sources else say("entry_no_sources", lang))
+    lines += [f"  - [{s.fact}] {s.title} ({s.date or say('no_date', lang)}) {s.url or ''}".rstrip() for s in e.sources]
+    lines.append(say("entry_contact", lang, contact=contact or say("none", lang)))
     if e.followups:
-        lines.append("follow-ups: " + ", ".join(e.followups))
-    lines.append(f"effective: {e.effective or '-'}   reviewed: {e.reviewed or 'never'}")
+        lines.append(say("entry_followups", lang, text=", ".join(e.followups)))
+    lines.append(say("entry_dates", lang, effective=e.effective or "-", reviewed=e.reviewed or say("never", lang)))
     return "\n".join(lines)
 
 
@@ -230,7 +232,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings, stdin: TextIO, out
         if args.json:
             _json_line(out, dataclasses.asdict(c))
             continue
-        undo = f"  reverts #{c.reverts}" if c.reverts else ""
+        undo = say("reverts", settings.staff_lang, id=c.reverts) if c.reverts else ""
         print(f"#{c.id:<5} {c.ts[:19].replace('T', ' ')}  {c.who:12} {c.action:6} {c.table} '{c.row_id}'  "
               f"{', '.join(c.fields)}{undo}  ({c.note or ''})", file=out)
         if args.id:
@@ -238,7 +240,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings, stdin: TextIO, out
                 old, new = (c.before or {}).get(fld), (c.after or {}).get(fld)
                 print(f"        {fld}: {_short(str(old), 50)!r} -> {_short(str(new), 50)!r}", file=out)
     if not args.json and not found:
-        print("no changes", file=out)
+        print(say("no_changes", settings.staff_lang), file=out)
     return 0
 
 
@@ -251,11 +253,11 @@ def cmd_stale(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
         if args.json:
             _json_line(out, {"id": e.id, "intent": e.intent, "reviewed": e.reviewed, "days": age})
         else:
-            print(f"{e.id:40} {e.reviewed or 'never':10} {'' if age is None else f'{age} days':>10}  "
+            days = "" if age is None else say("stale_days", settings.staff_lang, n=age)
+            print(f"{e.id:40} {e.reviewed or say('never', settings.staff_lang):10} {days:>10}  "
                   f"{_short(e.title.zh, 30)}", file=out)
     if not args.json:
-        print(f"{len(found)} entries not reviewed for more than {args.days} days "
-              "(mark one: python run_bot.py kb edit ID --reviewed today)", file=out)
+        print(say("stale_summary", settings.staff_lang, n=len(found), days=args.days), file=out)
     return 0
 
 

@@ -140,9 +140,20 @@ def outcome_rates(ev: Evaluation, limits: Thresholds) -> dict[str, float]:
             "inscope_fallback": float(fallback[~oos].mean())}
 
 
-def report_text(ev: Evaluation, limits: Thresholds) -> str:
+REPORT = {  # the report's words; the numbers' names (accuracy, macro-F1, prec, rec) stay as they are known
+    "zh": ("训练短语 {n} 条，意图 {k} 个", "最常混淆（真实 -> 预测）：", "  无",
+           "阈值 answer={a} clarify={c} margin={m} 时：超出范围的召回率 {oos:.3f}，可回答的问题落空 {fb:.3f}，效用 {u:.3f}"),
+    "en": ("examples: {n}, intents: {k}", "most confused (true -> predicted):", "  none",
+           "with thresholds answer={a} clarify={c} margin={m}: out-of-scope recall {oos:.3f}, "
+           "in-scope falling back {fb:.3f}, utility {u:.3f}"),
+}
+
+
+def report_text(ev: Evaluation, limits: Thresholds, lang: str = "zh") -> str:
+    """The cross-validated report for people: totals, per intent, the most confused pairs, the outcome rates."""
+    head, confused_title, nothing, rates_line = REPORT["en" if lang == "en" else "zh"]
     pred = ev.predicted
-    lines = [f"examples: {len(ev.labels)}, intents: {len(ev.classes)}",
+    lines = [head.format(n=len(ev.labels), k=len(ev.classes)),
              f"accuracy: {accuracy_score(ev.labels, pred):.3f}   macro-F1: "
              f"{f1_score(ev.labels, pred, average='macro'):.3f}", "", f"{'intent':28} {'prec':>6} {'rec':>6} "
              f"{'F1':>6} {'n':>5}"]
@@ -150,10 +161,9 @@ def report_text(ev: Evaluation, limits: Thresholds) -> str:
     for i, intent in enumerate(ev.classes):
         lines.append(f"{intent:28} {p[i]:6.3f} {r[i]:6.3f} {f[i]:6.3f} {n[i]:5d}")
     confused = Counter((a, b) for a, b in zip(ev.labels, pred) if a != b).most_common(8)
-    lines += ["", "most confused (true -> predicted):"]
-    lines += [f"  {a} -> {b}: {k}" for (a, b), k in confused] or ["  none"]
+    lines += ["", confused_title]
+    lines += [f"  {a} -> {b}: {k}" for (a, b), k in confused] or [nothing]
     rates = outcome_rates(ev, limits)
-    lines += ["", f"with thresholds answer={limits.answer} clarify={limits.clarify} margin={limits.margin}: "
-              f"out-of-scope recall {rates['oos_recall']:.3f}, in-scope falling back {rates['inscope_fallback']:.3f}, "
-              f"utility {utility(ev, limits):.3f}"]
+    lines += ["", rates_line.format(a=limits.answer, c=limits.clarify, m=limits.margin, oos=rates["oos_recall"],
+                                    fb=rates["inscope_fallback"], u=utility(ev, limits))]
     return "\n".join(lines)

@@ -114,7 +114,7 @@ def _acceptable(accuracy: float, live: float | None, force: bool) -> bool:
 
 def guarded_training(kb: KnowledgeBase, folds: int = FOLDS, force: bool = False, by: str = "train",
                      limits: Thresholds | None = None, tune: bool = False,
-                     stop: threading.Event | None = None) -> Outcome:
+                     stop: threading.Event | None = None, lang: str = "zh") -> Outcome:
     """Cross-validate, then store a model trained on every example unless it is worse than the live one.
 
     The only way a model becomes live. Notes the attempt (:func:`last_training`)
@@ -124,10 +124,11 @@ def guarded_training(kb: KnowledgeBase, folds: int = FOLDS, force: bool = False,
     examples = kb.examples()
     ev = evaluate(reader, [e.text for e in examples], [e.intent for e in examples], folds, stop=stop)
     limits = limits or Thresholds(0.5, 0.2, 0.2)
-    text = report_text(ev, limits)
+    text = report_text(ev, limits, lang)
     if tune:
         best, value = best_thresholds(ev)
-        text += (f"\n\nsuggested thresholds (utility {value:.3f}): TALENTBOT_ANSWER_THRESHOLD={best.answer} "
+        text += (f"\n\n{'建议阈值' if lang == 'zh' else 'suggested thresholds'} (utility {value:.3f}): "
+                 f"TALENTBOT_ANSWER_THRESHOLD={best.answer} "
                  f"TALENTBOT_CLARIFY_THRESHOLD={best.clarify} TALENTBOT_MARGIN={best.margin}")
     accuracy = float(accuracy_score(ev.labels, ev.predicted))
     macro_f1 = float(f1_score(ev.labels, ev.predicted, average="macro"))
@@ -166,7 +167,7 @@ def train_report(kb: KnowledgeBase, settings: Settings, folds: int = FOLDS, tune
                  force: bool = False, by: str = "train") -> str:
     """``train``: the guarded training's report; raises :class:`ModelRejected` when the model was refused."""
     limits = Thresholds(settings.answer_threshold, settings.clarify_threshold, settings.margin)
-    outcome = guarded_training(kb, folds, force, by, limits, tune)
+    outcome = guarded_training(kb, folds, force, by, limits, tune, lang=settings.staff_lang)
     if not outcome.accepted:
         raise ModelRejected(outcome, settings.staff_lang)
     return outcome.report + "\n\n" + outcome.summary(settings.staff_lang)
