@@ -90,8 +90,23 @@ SLOW_FILES = ("test_telegram.py", "test_telegram_staff.py", "test_classifier_qua
 learning loop in real processes (with trainings). Single slow tests elsewhere carry ``@pytest.mark.slow``."""
 
 
+SLOW_TESTS = frozenset({
+    # trainings (cross-validated) and the numpy/scikit-learn agreement check
+    "test_the_retrainer_uses_the_guard_in_the_background", "test_guarded_training_notes_an_accepted_model",
+    "test_fast_probabilities_equal_the_pipelines",
+    # a new Python process each (start-up, model loading): the command line as staff run it
+    "test_stats_command_prints_json_for_machines_and_a_table_for_people", "test_plot_writes_a_png_of_readable_size",
+    "test_stats_with_a_bad_period_is_a_clean_error", "test_starting_the_assistant_does_not_import_matplotlib_or_datasette",
+    "test_ask_one_question_is_human_readable", "test_console_answers_a_doctoral_purchase_question_from_piped_input",
+    "test_console_buttons_are_pressed_by_number_and_a_lone_number_is_no_question",
+    "test_jsonl_export_holds_training_phrases", "test_a_rejected_edit_is_kept_and_the_next_edit_continues_from_it",
+    "test_a_bad_edit_in_the_editor_changes_nothing_and_names_the_field",
+})
+"""Single slow tests of files that are otherwise quick (by name, parameters aside)."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """``python -m pytest -m "not slow"`` is the quick selection for everyday work."""
     for item in items:
-        if item.path.name in SLOW_FILES:
+        if item.path.name in SLOW_FILES or item.name.split("[")[0] in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
