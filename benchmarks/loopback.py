@@ -5,7 +5,7 @@ It speaks enough of the Bot API for python-telegram-bot: getMe, getUpdates
 answerCallbackQuery, setMyCommands, deleteWebhook, copyMessage, forwardMessage,
 sendChatAction, sendDocument, sendPhoto. Every call is recorded; updates are
 injected as Telegram would send them; faults can be switched on per method
-(HTTP 429 with retry_after, 500, slow answers). Nothing leaves the machine.
+(HTTP 429 with retry_after, 500, slow answers, an outage until lifted). Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class BotApiServer:
     updates: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, deque[Fault]] = field(default_factory=lambda: defaultdict(deque))
     delays: dict[str, float] = field(default_factory=dict)
+    outages: dict[str, int] = field(default_factory=dict)  # method -> HTTP status it answers until removed
     port: int = 0
     record: bool = True
     on_call: Callable[[Call], None] | None = None
@@ -179,8 +180,8 @@ class BotApiServer:
         delay = self.delays.get(method)
         if delay:
             await asyncio.sleep(delay)
-        if self.faults.get(method):
-            fault = self.faults[method].popleft()
+        if method in self.outages or self.faults.get(method):
+            fault = Fault(self.outages[method]) if method in self.outages else self.faults[method].popleft()
             call.status = fault.status
             extra = {"parameters": {"retry_after": fault.retry_after}} if fault.retry_after else {}
             return _error(fault.status, "Too Many Requests: retry later" if fault.status == 429

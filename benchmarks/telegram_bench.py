@@ -39,7 +39,7 @@ from telegram.ext import (  # noqa: E402
 )
 
 from benchmarks.loopback import TOKEN, BotApiServer, Call  # noqa: E402
-from bot.channels.tg.app import CONCURRENT_UPDATES, CONNECTIONS, build_application  # noqa: E402
+from bot.channels.tg.app import CONCURRENT_UPDATES, CONNECTIONS, build_application, start, stop  # noqa: E402
 from bot.cli.bench import QUESTIONS  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.staff.training import open_assistant  # noqa: E402
@@ -110,19 +110,22 @@ def _echo_bot(base_url: str) -> Application:
 
 
 async def _measure(app: Application, go: Any, results: Any) -> dict[str, Any]:
-    await app.initialize()
-    if app.post_init:
-        await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=10)
-    await app.start()
+    if app.updater is None:  # the assistant: its own intake (stores each batch before confirming it)
+        intake = await start(app)
+    else:
+        await app.initialize()
+        await app.updater.start_polling(poll_interval=0, timeout=10)
+        await app.start()
     try:
         go.send("run")
         raw = await asyncio.get_running_loop().run_in_executor(None, results.recv)
     finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+        if app.updater is None:
+            await stop(app, intake)
+        else:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
     lat = sorted(raw["latencies"])
     return {"messages": raw["messages"], "seconds": round(raw["seconds"], 3),
             "messages_per_s": round(raw["messages"] / raw["seconds"], 1),

@@ -34,16 +34,31 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TALENTBOT_WEBHOOK_SECRET", "", "Secret token Telegram must send in the webhook header."),
     Setting("TALENTBOT_WEBHOOK_LISTEN", "127.0.0.1:8443", "host:port the webhook server listens on."),
     Setting("TALENTBOT_SEND_RATE", "30", "Overall outgoing messages per second (0 turns the overall cap off)."),
+    Setting("TALENTBOT_NOTICE_RATE", "25", "Notices sent per second to topic followers (Telegram allows about 30 a second)."),
+    Setting("TALENTBOT_NOTICE_INTERVAL", "1", "Seconds between two batches of notices (a batch is rate x interval)."),
     Setting("TALENTBOT_USER_RATE", "20", "Messages per minute one user may send before a polite pause (0: off)."),
     Setting("TALENTBOT_ANSWER_THRESHOLD", "0.5", "Confidence at or above which the assistant answers."),
     Setting("TALENTBOT_CLARIFY_THRESHOLD", "0.2", "Confidence at or above which it asks 'did you mean' instead of falling back."),
     Setting("TALENTBOT_MARGIN", "0.2", "Smallest gap between the top two intents for a direct answer."),
-    Setting("TALENTBOT_CONTEXT_MINUTES", "30", "How long the previous turn is used to read a follow-up."),
+    Setting("TALENTBOT_CONTEXT_MINUTES", "30", "How long the dialogue state (stated facts, topic) lasts after the last turn."),
     Setting("TALENTBOT_LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING)."),
     Setting("TALENTBOT_RETRAIN_DELAY", "30", "Seconds the bot waits after a staff change before retraining in the background."),
     Setting("TALENTBOT_STAFF_LANG", "zh", "Language of staff texts (zh or en) where Telegram gives no language."),
     Setting("TALENTBOT_TIMEZONE", "Asia/Shanghai", "Time zone of the days in statistics (an IANA name)."),
+    Setting("TALENTBOT_RETRY_SCHEDULE", "1,2,5,10,30,60,300",
+            "Seconds between tries of a reply that could not be delivered (the last one repeats)."),
+    Setting("TALENTBOT_RETRY_HOURS", "24", "Hours after which an undelivered reply is given up (logged as failed)."),
+    Setting("TALENTBOT_HTTP_TIMEOUT", "10", "Seconds to wait for the Bot API before a call counts as timed out."),
+    Setting("TALENTBOT_RETENTION_DAYS", "180",
+            "Days queries, sessions, hand-offs and resolved reviews are kept (0: kept until deleted)."),
 )
+
+
+def _as_seconds(raw: str) -> tuple[float, ...]:
+    values = tuple(float(part) for part in raw.replace(" ", "").split(",") if part)
+    if not values or any(v < 0 for v in values):
+        raise ValueError(f"TALENTBOT_RETRY_SCHEDULE needs seconds >= 0, got {raw!r}")
+    return values
 
 
 def _as_ids(raw: str) -> frozenset[int]:
@@ -63,6 +78,8 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     webhook_listen: str = "127.0.0.1:8443"
     send_rate: float = 30.0
+    notice_rate: float = 25.0
+    notice_interval: float = 1.0
     user_rate: int = 20
     answer_threshold: float = 0.5
     clarify_threshold: float = 0.2
@@ -72,6 +89,10 @@ class Settings:
     retrain_delay: float = 30.0
     staff_lang: str = "zh"
     timezone: str = "Asia/Shanghai"
+    retry_schedule: tuple[float, ...] = (1, 2, 5, 10, 30, 60, 300)
+    retry_hours: float = 24.0
+    http_timeout: float = 10.0
+    retention_days: float = 180.0
 
     def with_db(self, path: Path | str) -> "Settings":
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -98,6 +119,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str
             webhook_secret=raw["TALENTBOT_WEBHOOK_SECRET"].strip(),
             webhook_listen=raw["TALENTBOT_WEBHOOK_LISTEN"].strip(),
             send_rate=float(raw["TALENTBOT_SEND_RATE"]),
+            notice_rate=float(raw["TALENTBOT_NOTICE_RATE"]),
+            notice_interval=float(raw["TALENTBOT_NOTICE_INTERVAL"]),
             user_rate=int(raw["TALENTBOT_USER_RATE"]),
             answer_threshold=float(raw["TALENTBOT_ANSWER_THRESHOLD"]),
             clarify_threshold=float(raw["TALENTBOT_CLARIFY_THRESHOLD"]),
@@ -107,6 +130,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str
             retrain_delay=float(raw["TALENTBOT_RETRAIN_DELAY"]),
             staff_lang=_staff_lang(raw["TALENTBOT_STAFF_LANG"]),
             timezone=_zone(raw["TALENTBOT_TIMEZONE"]),
+            retry_schedule=_as_seconds(raw["TALENTBOT_RETRY_SCHEDULE"]),
+            retry_hours=float(raw["TALENTBOT_RETRY_HOURS"]),
+            http_timeout=float(raw["TALENTBOT_HTTP_TIMEOUT"]),
+            retention_days=float(raw["TALENTBOT_RETENTION_DAYS"]),
         )
     except ValueError as exc:
         raise SettingsError(f"invalid setting: {exc}") from exc

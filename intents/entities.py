@@ -1,15 +1,21 @@
-"""Entity extraction: degree, talent tier, district, occupation, foreign national.
+"""Entity extraction: what a message says about a case or a person.
 
-Entities pick the specific knowledge-base entry ("博士: ...") and carry over to
-follow-ups ("那硕士呢"). Patterns run on normalised text (simplified, lower case).
-Each pattern table is data: the value an entity takes, and the words that name it.
+Degree, talent tier (by every name in use: 尖端/领军/高端/青年才俊/紧缺, A–E类,
+top/leading/high-end/young/shortage talent), district, Dalian itself or another
+city, local or introduced talent, employer or individual, nationality, age,
+graduation year, a Double First-Class degree and the occupations and industries
+of the shortage catalogue. Entities pick the specific knowledge-base entry
+("博士: ...") and let a follow-up name only what changed ("那硕士呢", "C类呢").
+Patterns run on normalised text (simplified, lower case). Each pattern table is
+data: the value an entity takes, and the words that name it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import Iterable
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from typing import Any, Iterable
 
 DEGREES: dict[str, tuple[str, ...]] = {
     "phd": (r"博士(?!后)", r"\bph\.?\s?d\b", r"\bdphil\b", r"doctora(?:te|l)", r"\bdoctor'?s degree", r"读博"),
@@ -19,13 +25,52 @@ DEGREES: dict[str, tuple[str, ...]] = {
     "college": (r"大专", r"专科", r"高职", r"中专", r"技校", r"职校", r"junior college", r"\bvocational\b",
                 r"associate degree", r"technical school"),
 }
+# Categories A–E of the high-level talent catalogue name the tiers in the order of the
+# taxonomy (shared/spec/intents.md): A top, B leading, C high-end, D young, E shortage.
+_CLASS = r"(?<![a-z0-9])(?:{0}\s?类|{0}\s?级人才|(?:category|class|tier|type)\s{0})(?![a-z])"
 TIERS: dict[str, tuple[str, ...]] = {
-    "top": (r"尖端人才", r"顶尖人才", r"\btop[- ]?(?:tier|level)? talents?\b", r"\btop[- ]tier\b"),
-    "leading": (r"领军", r"\bleading talents?\b", r"\bleading[- ]level\b"),
-    "high_end": (r"高端人才", r"\bhigh[- ]end talents?\b", r"\bhigh[- ]end\b"),
-    "young": (r"青年才俊", r"\byoung talents?\b", r"\byoung high[- ]?flyers?\b"),
-    "shortage": (r"紧缺人才", r"急需紧缺", r"\bshortage talents?\b", r"\bshortage[- ](?:list|catalogue)\b"),
+    "top": (r"尖端", r"顶尖人才", r"\btop[- ]?(?:tier|level)? talents?\b", r"\btop[- ]tier\b", _CLASS.format("a")),
+    "leading": (r"领军", r"\bleading talents?\b", r"\bleading[- ]level\b", r"\bleaders?\b(?= talent)",
+                _CLASS.format("b")),
+    "high_end": (r"高端人才", r"高端呢", r"高端的", r"\bhigh[- ]end talents?\b", r"\bhigh[- ]end\b",
+                 _CLASS.format("c")),
+    "young": (r"青年才俊", r"\byoung talents?\b", r"\byoung high[- ]?flyers?\b", r"\byoung (?:tier|category)\b",
+              _CLASS.format("d")),
+    "shortage": (r"紧缺人才", r"急需紧缺", r"紧缺型人才", r"\bshortage talents?\b", r"\bshortage[- ](?:list|catalogue)\b",
+                 r"\burgently[- ]needed talents?\b", r"\bin[- ]shortage\b", _CLASS.format("e")),
 }
+ORIGINS: dict[str, tuple[str, ...]] = {
+    "local": (r"本地的?(?=尖端|领军|高端|青年才俊|高层次|人才)",
+              r"本土人才", r"本地培养", r"\blocal(?:ly[- ]grown)? (?:high[- ]level )?talents?\b",
+              r"\bi'?m local\b"),
+    "introduced": (r"引进的?(?=尖端|领军|高端|青年才俊|高层次|紧缺|人才)",
+                   r"新引进", r"外地引进", r"从外地来", r"\bintroduced\b", r"\brecruited from\b",
+                   r"\bbrought in from\b", r"\bmoving to dalian\b", r"\brelocat\w*"),
+}
+ROLES: dict[str, tuple[str, ...]] = {
+    "employer": (r"我们(?:公司|单位|企业|学校|医院)", r"我司", r"本公司", r"用人单位", r"作为企业", r"企业hr", r"\bhr\b",
+                 r"\bour (?:company|firm|employer|organi[sz]ation|university|hospital)\b", r"\bwe are (?:a|an) (?:company|firm|employer)\b",
+                 r"\bas an employer\b", r"\bhire\b", r"\bhiring\b"),
+    "individual": (r"我个人", r"以个人(?:名义|身份)", r"个人申请", r"\bas an individual\b", r"\bmyself\b", r"\bself[- ]employed\b",
+                   r"自由职业", r"个体户"),
+}
+NATIONALITIES: dict[str, tuple[str, ...]] = {
+    "korean": (r"韩国", r"\bkorean\b"), "japanese": (r"日本", r"\bjapanese\b"), "russian": (r"俄罗斯", r"\brussian\b"),
+    "american": (r"美国", r"\bamerican\b", r"\bus citizen\b"), "german": (r"德国", r"\bgerman\b"),
+    "british": (r"英国", r"\bbritish\b", r"\buk citizen\b"), "french": (r"法国", r"\bfrench\b"),
+    "canadian": (r"加拿大", r"\bcanadian\b"), "australian": (r"澳大利亚", r"\baustralian\b"), "indian": (r"印度", r"\bindian\b"),
+    "italian": (r"意大利", r"\bitalian\b"), "spanish": (r"西班牙", r"\bspanish\b"), "ukrainian": (r"乌克兰", r"\bukrainian\b"),
+    "pakistani": (r"巴基斯坦", r"\bpakistani\b"), "singaporean": (r"新加坡籍", r"\bsingaporean\b"),
+}
+DOUBLE_FIRST_CLASS = re.compile(r"双一流|985|211(?:高校|大学|院校|学校|毕业)|一流(?:大学|学科)|\bdouble[- ]first[- ]class\b|"
+                                r"\btop[- ]?200 (?:university|universities|school)\b|\bqs top[- ]?200\b")
+_AGE = re.compile(r"(?<![0-9])([1-9][0-9])\s?(?:周岁|岁)(?!以[上下内])|今年([1-9][0-9])(?![0-9年届])|"
+                  r"\b(?:i'?m|i am|aged?)\s([1-9][0-9])\b(?! (?:months?|years? (?:of|in|ago)))|\b([1-9][0-9]) years? old\b")
+_YEAR = re.compile(r"(20[0-9]{2})\s?(?:年)?\s?(?:毕业|届)|(?<![0-9])([0-9]{2})届|\b(?:graduated?|graduating|class of)"
+                   r"(?: in)?\s(20[0-9]{2})\b|\b(20[0-9]{2}) graduate\b")
+_RELATIVE_YEAR = {r"应届|今年毕业|刚毕业|\bthis year'?s graduate|\bgraduat\w* this year\b": 0,
+                  r"去年毕业|往届|\bgraduated last year\b": -1, r"前年毕业|\bgraduated two years ago\b": -2,
+                  r"明年毕业|\bgraduat\w* next year\b": 1}
 DISTRICTS: dict[str, tuple[str, ...]] = {
     "zhongshan": (r"中山区", r"\bzhongshan\b"),
     "xigang": (r"西岗", r"\bxigang\b"),
@@ -55,6 +100,9 @@ OTHER_PLACES: tuple[str, ...] = (
     r"\bhong kong\b", r"\bmacau\b", r"\bsingapore\b", r"\bdongguan\b", r"\bhefei\b", r"\bjinan\b",
 )
 DALIAN = re.compile(r"大连|\bdalian\b")
+# First person: the message says something about the asker, not only about a case.
+_SELF = re.compile(r"我(?!想问|想知道|想了解|想咨询|问一?下|咨询|请问)|本人|\bi'?m\b|\bi am\b|\bi have\b|\bi've\b|\bmy\b|"
+                   r"\bwe\b|\bour\b|\bme\b")
 
 
 def _compile(table: dict[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[str]]]:
@@ -64,6 +112,9 @@ def _compile(table: dict[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[st
 _DEGREE_RE = _compile(DEGREES)
 _TIER_RE = _compile(TIERS)
 _DISTRICT_RE = _compile(DISTRICTS)
+_ORIGIN_RE = _compile(ORIGINS)
+_ROLE_RE = _compile(ROLES)
+_NATIONALITY_RE = _compile(NATIONALITIES)
 _FOREIGN_RE = re.compile("|".join(FOREIGN))
 _OTHER_PLACE_RE = re.compile("|".join(OTHER_PLACES))
 
@@ -77,30 +128,49 @@ class Entities:
     foreign: bool = False
     other_place: str | None = None  # another city named without Dalian: its policies are not ours
     spans: tuple[tuple[int, int], ...] = ()
+    origin: str | None = None  # local | introduced
+    role: str | None = None  # employer | individual
+    nationality: str | None = None
+    age: int | None = None
+    graduation_year: int | None = None
+    double_first_class: bool = False
+    dalian: bool = False  # Dalian named: "大连呢" after a question about another city
+    about_self: bool = False  # said in the first person ("我是硕士"), not only asked about ("硕士租房补贴")
 
     def __bool__(self) -> bool:
-        return any((self.degree, self.tier, self.district, self.occupation, self.foreign))
+        return bool(self.as_dict()) or bool(self.other_place) or self.dalian
 
     def merged_over(self, previous: "Entities") -> "Entities":
-        """These entities, with the gaps filled from the previous turn's."""
-        return replace(
-            self, degree=self.degree or previous.degree, tier=self.tier or previous.tier,
-            district=self.district or previous.district, occupation=self.occupation or previous.occupation,
-            foreign=self.foreign or previous.foreign,
-        )
+        """These entities, with the gaps filled from ``previous`` (what is said now wins)."""
+        filled: dict[str, Any] = {name: getattr(self, name) or getattr(previous, name) for name in FACTS}
+        return replace(self, **filled)
+
+    def without(self, *names: str) -> "Entities":
+        emptied: dict[str, Any] = {name: _EMPTY[name] for name in names}
+        return replace(self, **emptied)
 
     def as_dict(self) -> dict[str, object]:
-        return {k: v for k, v in (("degree", self.degree), ("tier", self.tier), ("district", self.district),
-                                  ("occupation", self.occupation), ("foreign", self.foreign or None)) if v}
+        """The facts named, by name (the keys of entry conditions); empty values left out."""
+        return {name: getattr(self, name) for name in FACTS if getattr(self, name)}
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> "Entities":
-        return cls(degree=_str(data.get("degree")), tier=_str(data.get("tier")), district=_str(data.get("district")),
-                   occupation=_str(data.get("occupation")), foreign=bool(data.get("foreign")))
+        values: dict[str, object] = {}
+        for name in FACTS:
+            raw = data.get(name)
+            kind = _KIND[name]
+            values[name] = (bool(raw) if kind is bool else int(raw) if kind is int and raw else  # type: ignore[call-overload]
+                            str(raw) if raw else None)
+        return cls(**values)  # type: ignore[arg-type]
 
 
-def _str(value: object) -> str | None:
-    return str(value) if value else None
+# The facts an Entities carries from turn to turn (spans, other_place, dalian and
+# about_self describe one message only).
+FACTS: tuple[str, ...] = ("degree", "tier", "district", "occupation", "foreign", "origin", "role", "nationality", "age",
+                          "graduation_year", "double_first_class")
+_KIND: dict[str, type] = {f.name: (bool if f.default is False else int if f.name in ("age", "graduation_year") else str)
+                          for f in fields(Entities)}
+_EMPTY: dict[str, object] = {f.name: f.default for f in fields(Entities)}
 
 
 def _first(table: list[tuple[str, re.Pattern[str]]], text: str, spans: list[tuple[int, int]]) -> str | None:
@@ -113,18 +183,22 @@ def _first(table: list[tuple[str, re.Pattern[str]]], text: str, spans: list[tupl
     return best[1] if best else None
 
 
-def extract_entities(text: str, occupations: Iterable[str] = ()) -> Entities:
+def extract_entities(text: str, occupations: Iterable[str] = (), today: date | None = None) -> Entities:
     """Entities named in normalised ``text``; the first mention wins when two are named."""
     spans: list[tuple[int, int]] = []
     degree = _first(_DEGREE_RE, text, spans)
     tier = _first(_TIER_RE, text, spans)
     district = _first(_DISTRICT_RE, text, spans)
-    foreign = False
+    nationality = _first(_NATIONALITY_RE, text, spans)
+    foreign = bool(nationality)
     for match in _FOREIGN_RE.finditer(text):
         spans.append(match.span())
         foreign = True
     other = _OTHER_PLACE_RE.search(text)
-    other_place = other.group(0) if other and not DALIAN.search(text) else None
+    dalian = _spanned(DALIAN, text, spans)
+    other_place = other.group(0) if other and not dalian else None
+    if other_place and other:
+        spans.append(other.span())
     occupation = None
     for name in occupations:
         start = text.find(name.casefold())
@@ -132,7 +206,44 @@ def extract_entities(text: str, occupations: Iterable[str] = ()) -> Entities:
             spans.append((start, start + len(name)))
             occupation = name
             break
-    return Entities(degree, tier, district, occupation, foreign, other_place, tuple(sorted(spans)))
+    found = Entities(
+        degree, tier, district, occupation, foreign, other_place, (), origin=_first(_ORIGIN_RE, text, spans),
+        role=_first(_ROLE_RE, text, spans), nationality=nationality, age=_age(text, spans),
+        graduation_year=_graduation_year(text, spans, today or date.today()),
+        double_first_class=_spanned(DOUBLE_FIRST_CLASS, text, spans), dalian=dalian,
+        about_self=bool(_SELF.search(text)),
+    )
+    return replace(found, spans=tuple(sorted(spans)))
+
+
+def _spanned(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> bool:
+    found = False
+    for match in pattern.finditer(text):
+        spans.append(match.span())
+        found = True
+    return found
+
+
+def _age(text: str, spans: list[tuple[int, int]]) -> int | None:
+    match = _AGE.search(text)
+    if match is None:
+        return None
+    spans.append(match.span())
+    return int(next(g for g in match.groups() if g))
+
+
+def _graduation_year(text: str, spans: list[tuple[int, int]], today: date) -> int | None:
+    match = _YEAR.search(text)
+    if match is not None:
+        spans.append(match.span())
+        year = next(g for g in match.groups() if g)
+        return int(year) if len(year) == 4 else 2000 + int(year)
+    for pattern, delta in _RELATIVE_YEAR.items():
+        relative = re.search(pattern, text)
+        if relative is not None:
+            spans.append(relative.span())
+            return today.year + delta
+    return None
 
 
 def without_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:

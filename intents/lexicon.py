@@ -4,8 +4,12 @@
   ("你好，", "请问一下", "hi,", "谢谢", "🙏", "急") are removed from the edges so
   that they cannot move the intent; a message that is only filler is kept.
 - ``is_detail_only``: a message that, once its entities are removed, holds only
-  function words ("那硕士呢", "我是硕士，在高新区上班", "what about a master's?")
-  adds detail to the previous turn instead of asking something new.
+  function words ("那硕士呢", "我是硕士，在高新区上班", "what about a master's?",
+  "专科行不行") adds detail to the previous turn instead of asking something new.
+- ``is_attribute_only``: a question about a property of a benefit that does not
+  name the benefit ("这个要缴个税吗", "最多领多久", "is there an age limit?").
+- ``leans_back``: words that point back at the previous turn ("这个", "也算吗",
+  "what about", "is it ...").
 """
 
 from __future__ import annotations
@@ -33,7 +37,25 @@ FOLLOWUP_WORDS = frozenset(
     "在 刚 刚刚 现在 目前 去年 今年 毕业 毕业生 应届 应届生 上班 工作 入职 就业 单位 公司 读 学历 人 的话 呢？ "
     # English
     "what about how and if i i'm im am a an the for with in at of my me as is it that then also too case "
-    "work working graduate graduated just now currently degree holder holders student people one".split()
+    "work working graduate graduated just now currently degree holder holders student people one "
+    # asking whether the case qualifies: "专科行不行", "C类可以吗", "does a phd count?"
+    "行不行 行吗 可以吗 可不可以 能不能 能吗 算不算 算吗 也算 也行 有没有 有吗 享受 符合 条件 够 够吗 资格 "
+    "can could does do qualify qualifies eligible count counts ok okay possible too? also? "
+    "类 级 者 方面 呢? 吧 哦 嗯 额 呃 那个 这样 这样的话 话 一下 ? ？ 生 可以 能 行 算 也可以 "
+    # correcting what was said: "不对，我是高端人才", "说错了，是硕士", "sorry, I actually have a PhD"
+    "不对 不是 说错 说错了 错了 搞错 搞错了 更正 纠正 其实 实际上 应该是 我的意思是 意思是 "
+    "actually i meant meant mean correction wrong no not rather have has got hold holding sorry oops".split()
+)
+ATTRIBUTE_WORDS = frozenset(
+    # what one asks about a benefit already under discussion
+    "这个 这 该 此 它 最 这项 这笔 这种 该项 钱 补贴 要 需要 缴 交 扣 个税 税 纳税 交税 缴税 扣税 最多 最长 最少 至少 最高 多久 多长 "
+    "时间 期限 几年 几个 月 年 多少 多少钱 金额 标准 领 拿 发 发放 到账 到手 打款 怎么 怎样 如何 什么 时候 何时 哪天 几号 每月 每年 "
+    "一次性 分期 分 次 年龄 限制 要求 上限 下限 截止 截止日期 日期 期间 可以 同时 叠加 一起 兼得 重复 条件 多 久 算 几 "
+    "还 又 再 继续 停 停发 断 断缴 取消 退 返还 退还 能 会 被 给 按 吗 么 "
+    "is are there any an age limit limits tax taxed taxable taxes how long much many often when paid pay payment "
+    "deadline conditions requirements required require combine combined both same time at once "
+    "maximum max minimum min long period duration years months monthly amount per get receive still stop stops "
+    "need needed do i have to this that it".split()
 )
 _PUNCT_OR_SPACE = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -55,11 +77,45 @@ def strip_filler(text: str) -> str:
     return core or text
 
 
-def is_detail_only(tokens: list[str]) -> bool:
-    """True when every token of the message (entities already removed) is a function word."""
-    content = [t for t in tokens if t not in FOLLOWUP_WORDS and _PUNCT_OR_SPACE.sub("", t)]
-    return not content
+def _vocabulary(*words: frozenset[str]) -> re.Pattern[str]:
+    """Every word of the lists, longest first; English words whole."""
+    ordered = sorted({w for group in words for w in group if _PUNCT_OR_SPACE.sub("", w)}, key=lambda w: (-len(w), w))
+    return re.compile("|".join(rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(w) for w in ordered))
 
+
+_FUNCTION_RE = _vocabulary(FOLLOWUP_WORDS)
+_ATTRIBUTE_RE = _vocabulary(FOLLOWUP_WORDS, ATTRIBUTE_WORDS)
+
+
+def _leftover(text: str, vocabulary: re.Pattern[str]) -> str:
+    return _PUNCT_OR_SPACE.sub("", vocabulary.sub(" ", text))
+
+
+def _text(words: str | list[str]) -> str:
+    return words if isinstance(words, str) else " ".join(words)
+
+
+def is_detail_only(words: str | list[str]) -> bool:
+    """True when the message (entities already removed; text or tokens) holds only function words."""
+    return not _leftover(_text(words), _FUNCTION_RE)
+
+
+def is_attribute_only(words: str | list[str]) -> bool:
+    """True when the message asks about a property (amount, duration, tax, age, ...) and names nothing else."""
+    text = _text(words)
+    return bool(_PUNCT_OR_SPACE.sub("", text)) and not _leftover(text, _ATTRIBUTE_RE).strip("0123456789")
+
+
+_LEANS_BACK = re.compile(
+    r"^(?:那|那么|还有|还|也|另外|而且|同时|如果|要是|假如|这个|这|该|此|它)|呢\s*[?？]?\s*$|这个|这项|这笔|该项|"
+    r"也(?:能|可以|算|行|包括|有|要)|还(?:能|可以|有|要|算|发|给)|算吗|算不算|\b(?:it|this|that|these|those|they|them|also|too|same)\b|"
+    r"(?:可以|行|能|算|包括|包含|适用|有|要|需要)(?:吗|么|不)\s*[?？]?\s*$|可不可以|行不行|能不能|算不算|"
+    r"^(?:and|but|so|what about|how about|what if|is there|are there|does it|do they|is it|do i|can i still)\b")
+
+
+def leans_back(text: str) -> bool:
+    """True when the wording points back at the previous turn ("这个…", "…也算吗", "what about …")."""
+    return bool(_LEANS_BACK.search(text))
 
 _FOLLOWUP_MARK = re.compile(r"^(?:那|那么|那如果|如果是|要是|换成|还有)|呢\s*$|^(?:what|how) about\b|^and (?:for|if|what)\b|^what if\b")
 
@@ -67,3 +123,13 @@ _FOLLOWUP_MARK = re.compile(r"^(?:那|那么|那如果|如果是|要是|换成|�
 def is_followup_question(text: str) -> bool:
     """True for "那…呢", "what about …", "and for …": a question that leans on the previous turn."""
     return bool(_FOLLOWUP_MARK.search(text))
+
+
+_QUESTION = re.compile(
+    r"[?？]|吗|呢|么|多少|几|怎么|怎样|如何|什么|啥|哪|谁|是否|能否|可否|有没有|是不是|能不能|可不可以|行不行|算不算|"
+    r"^(?:what|how|when|where|who|whom|which|why|is|are|can|could|do|does|did|will|would|should|may|am|any)\b")
+
+
+def is_question(text: str) -> bool:
+    """False for a plain statement ("我去年毕业，社保交了四个月", "I signed a five-year contract")."""
+    return bool(_QUESTION.search(text))

@@ -20,20 +20,25 @@ from typing import Any, Mapping
 
 from .errors import KnowledgeError, NotFound, ValidationError
 from .models import Entry
+from .provenance import Located, Register, entry_problems
 from .seedfiles import (
+    REGISTERS,
     TABLES,
     Dataset,
     SeedRow,
+    catalogue_csv_rows,
     check,
     contact_to_mapping,
     dump_yaml,
     entry_to_mapping,
     missing_message,
     missing_tables,
+    parse_catalogue,
     parse_contact,
     parse_entry,
     parse_row,
     parse_term,
+    register_dir,
     seed_rows,
     to_mappings,
 )
@@ -153,9 +158,10 @@ def change(kb: KnowledgeBase, change_id: int) -> Change:
 
 
 def _cross_check(kb: KnowledgeBase, row: SeedRow, entry: Entry) -> None:
-    """The import's cross-references (intent, contact, follow-ups, topic) against the database."""
-    data = Dataset(intents=kb.intents(), contacts=kb.contacts(), entries=[entry])
-    check(data, {"intents": [], "contacts": [], "entries": [row], "terms": [], "examples": []})
+    """The import's cross-references (intent, contact, facts, sources, follow-ups, topic) against the database."""
+    data = Dataset(intents=kb.intents(), contacts=kb.contacts(), sources=kb.sources(), facts=kb.facts(),
+                   entries=[entry])
+    check(data, {"entries": [row]})
 
 
 def valid_entry(kb: KnowledgeBase, mapping: Mapping[str, Any], label: str, number: int | None = None) -> Entry:
@@ -209,18 +215,19 @@ def add_phrase(kb: KnowledgeBase, text: str, intent: str, who: str, note: str, o
     return True
 
 
-def cited_sources(kb: KnowledgeBase, facts: list[str], label: str) -> list[dict[str, Any]]:
-    """The sources (seed format) that entries already cite for these fact ids, in the order given."""
-    known: dict[str, dict[str, Any]] = {}
-    for entry in kb.entries(active_only=False):
-        for source in entry.sources:
-            known.setdefault(source.fact, {"fact": source.fact, "title": source.title, "url": source.url,
-                                           "date": source.date})
-    for number, fact in enumerate(facts):
-        if fact not in known:
-            raise ValidationError(label, None, f"sources[{number}]", f"no entry cites fact '{fact}': cite a "
-                                  "known fact, or write the source out in a file for kb add --from-file")
-    return [known[fact] for fact in facts]
+def cited_sources(kb: KnowledgeBase, names: list[str], label: str) -> list[str]:
+    """Source ids of the register for ``names``, in the order given: a source id as it is, a fact id
+    as the sources that state it (``kb add --source``)."""
+    sources = kb.sources()
+    ids = {s.id for s in sources}
+    out: list[str] = []
+    for number, name in enumerate(names):
+        found = [name] if name in ids else [s.id for s in sources if name in s.facts]
+        if not found:
+            raise ValidationError(label, None, f"sources[{number}]", f"'{name}' is neither a source of sources.yaml "
+                                  "nor a fact a source states: see kb sources and kb facts")
+        out += [f for f in found if f not in out]
+    return out
 
 
 def replace_entry(kb: KnowledgeBase, entry_id: str, mapping: Mapping[str, Any], who: str,
@@ -375,6 +382,40 @@ def remove_term(kb: KnowledgeBase, term: str, who: str) -> Change:
         return _record(kb, who, "terms", term, None, "remove term")
 
 
+# ---------------------------------------------------------------- catalogue
+
+
+def import_catalogue(kb: KnowledgeBase, path: Path | str, who: str) -> Change:
+    """Replace the shortage-talent catalogue with a published list in CSV, all or nothing.
+
+    Every row is validated first (an error names the file, row and field);
+    then the table is replaced, the change log records the whole list before
+    and after, and the content version is bumped (a running bot reloads and
+    recognises the occupations).
+    """
+    path = Path(path)
+    items: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for row in catalogue_csv_rows(path):
+        try:
+            item = parse_catalogue(row)
+        except ValidationError as exc:
+            raise ValidationError(path.name, row.number, exc.field, exc.message, row.line) from None
+        key = (item["occupation"].casefold(), str(item["edition"]))
+        if key in seen:
+            raise row.fail("occupation", f"'{item['occupation']}' appears twice in edition {item['edition']} "
+                                         f"(also row {seen[key]})")
+        seen[key] = row.number
+        items.append(item)
+    with kb.lock, kb.db.atomic():
+        before, after = kb.replace_catalogue(items)
+        stamp = now_iso()
+        note = f"catalogue import {path.name}: {len(after)} occupations"
+        change_id = log_change(kb, who, stamp, "catalogue", "all", "update", {"rows": before}, {"rows": after}, note)
+        bump_version(kb)
+    return Change(change_id, stamp, who, "catalogue", "all", "update", {"rows": before}, {"rows": after}, note)
+
+
 # ---------------------------------------------------------------- revert
 
 
@@ -424,15 +465,21 @@ def entry_yaml(entry: Entry) -> str:
     return dump_yaml(entry_to_mapping(entry))
 
 
-def content_problems(kb: KnowledgeBase) -> list[ValidationError]:
-    """Every row of the database's content that an import would refuse, named by table, row and field."""
+def content_problems(kb: KnowledgeBase, today: date | None = None) -> list[ValidationError]:
+    """Every problem of the database's content, named by table, row and field (see :func:`directory_problems`)."""
     rows = {table: [SeedRow(f"database {table}", n, None, m) for n, m in enumerate(items, start=1)]
             for table, items in to_mappings(kb.dataset()).items()}
-    return _problems(rows)
+    return _problems(rows, today)
 
 
-def directory_problems(directory: Path | str) -> list[ValidationError]:
-    """The problems of a directory in the export layout, each naming file, row and field."""
+def directory_problems(directory: Path | str, today: date | None = None) -> list[ValidationError]:
+    """The problems of a directory in the export layout, each naming file, row and field.
+
+    Besides what an import refuses: an active entry citing a superseded fact
+    without citing the newer one and saying the rule is an older one, a window
+    that has closed (``today`` in Dalian) without the answer saying so, and a
+    figure in an answer that none of the entry's facts states.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         return [ValidationError(str(directory), None, None, "is not a directory")]
@@ -441,15 +488,15 @@ def directory_problems(directory: Path | str) -> list[ValidationError]:
     unreadable = [ValidationError(str(directory), None, None, missing_message(missing))] if missing else []
     for table in TABLES:
         try:
-            rows[table] = list(seed_rows(directory, table))
+            rows[table] = list(seed_rows(register_dir(directory) if table in REGISTERS else directory, table))
         except ValidationError as exc:  # a file that is not YAML or JSON at all
             rows[table] = []
             unreadable.append(exc)
-    return unreadable + _problems(rows)
+    return unreadable + _problems(rows, today)
 
 
-def _problems(rows: dict[str, list[SeedRow]]) -> list[ValidationError]:
-    """Parse every row (collecting each bad one), then cross-check the good ones (first problem)."""
+def _problems(rows: dict[str, list[SeedRow]], today: date | None = None) -> list[ValidationError]:
+    """Parse every row (collecting each bad one), cross-check the good ones, then check the entries' currency."""
     problems: list[ValidationError] = []
     data, good = Dataset(), {}
     for table in TABLES:
@@ -462,10 +509,10 @@ def _problems(rows: dict[str, list[SeedRow]]) -> list[ValidationError]:
                 problems.append(exc)
         setattr(data, table, items)
         good[table] = kept
-    try:
-        check(data, good)
-    except ValidationError as exc:
-        problems.append(exc)
+    check(data, good, problems)
+    register = Register(data.sources, data.facts)
+    for row, entry in zip(good["entries"], data.entries):
+        problems += entry_problems(entry, Located(row.file, row.number, row.line), register, today)
     return problems
 
 

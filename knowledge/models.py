@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from .rules import Eligibility
 
 LANGS = ("zh", "en")
 
@@ -31,12 +34,82 @@ class Text:
         return {"zh": self.zh, "en": self.en}
 
 
+SOURCE_KINDS = ("official", "news", "reprint")
+STAFF_SOURCE_ID = "staff"  # the built-in source of answers written by staff in the review queue
+
+
 @dataclass(frozen=True)
 class Source:
-    fact: str
+    """One document of the source register (``knowledge/seed/sources.yaml``).
+
+    ``kind`` is ``official`` (a government or university page), ``news`` (a news
+    outlet) or ``reprint`` (an aggregator's, mirror's or second-hand copy; the
+    document is then named, and the copy's address only when it is a public web
+    page, never a code repository). ``date`` is ``YYYY``, ``YYYY-MM`` or
+    ``YYYY-MM-DD``, or None when the document carries none.
+    """
+
+    id: str
+    title: Text
+    office: Text = Text()
+    number: str | None = None
+    url: str | None = None
+    date: str | None = None
+    kind: str = "reprint"
+    facts: tuple[str, ...] = ()
+    note: str | None = None
+
+    @property
+    def rank(self) -> int:
+        """Official documents first, then news, then reprints."""
+        return SOURCE_KINDS.index(self.kind) if self.kind in SOURCE_KINDS else len(SOURCE_KINDS)
+
+
+FACT_STATUSES = ("current", "superseded", "historical", "uncertain")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of the facts sheet (``knowledge/seed/facts.yaml``): what entries may state.
+
+    ``statement`` is the fact in the sheet's words with every figure; ``date``
+    and ``note`` are the sheet's date line and notes on it. A ``superseded``
+    fact names the facts that replace it in ``superseded_by``. ``unused_reason``
+    says why no entry cites the fact (staff fill it in).
+    """
+
+    id: str
     title: str
-    url: str | None
-    date: str | None  # None when the source itself carries no date
+    statement: str
+    date: str | None = None
+    confidence: str | None = None
+    status: str = "current"
+    superseded_by: tuple[str, ...] = ()
+    note: str | None = None
+    unused_reason: str | None = None
+
+    def text(self) -> str:
+        """Everything the sheet says about the fact itself (where an answer's figures must come from)."""
+        return "\n".join(p for p in (self.title, self.date or "", self.statement, self.note or "") if p)
+
+
+@dataclass(frozen=True)
+class Window:
+    """When something can be applied for: ``opens``/``closes`` dates; ``yearly`` when it recurs each year."""
+
+    opens: str | None = None
+    closes: str | None = None
+    yearly: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        if self.opens:
+            out["opens"] = self.opens
+        if self.closes:
+            out["closes"] = self.closes
+        if self.yearly:
+            out["yearly"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -54,12 +127,15 @@ class Entry:
     answer: Text
     conditions: Mapping[str, object] = field(default_factory=dict)
     questions: tuple[str, ...] = ()
-    sources: tuple[Source, ...] = ()
+    facts: tuple[str, ...] = ()  # fact ids of the facts sheet the answer rests on
+    sources: tuple[str, ...] = ()  # explicit source ids; empty: derived from the facts by the register
     contact: str | None = None
     followups: tuple[str, ...] = ()
     effective: str | None = None
     reviewed: str | None = None
     status: str = "active"
+    eligibility: Eligibility | None = None  # the rule of the eligibility check (knowledge.rules)
+    window: Window | None = None
 
     @property
     def is_general(self) -> bool:
@@ -77,6 +153,7 @@ class Contact:
     url: str | None = None
     note: Text = Text()
     fact: str | None = None
+    aliases: tuple[str, ...] = ()  # short and everyday names ("自贸区移民服务中心")
 
 
 @dataclass(frozen=True)

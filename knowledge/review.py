@@ -13,21 +13,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 import unicodedata
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Sequence
 
 from .changes import add_phrase, log_change
 from .errors import KnowledgeError, NotFound
-from .models import Review, Text
+from .models import STAFF_SOURCE_ID, Review, Text
 from .seedfiles import SeedRow, parse_entry
 from .store import KnowledgeBase, entry_row, now_iso, review_of
 
 SIMILAR = 0.6  # character-bigram Jaccard at or above which two questions are "the same question"
 MAX_PHRASE = 1000  # longest question kept as a training phrase (the limit of examples files)
-STAFF_SOURCE = "staff answer (review queue)"
+STAFF_SOURCE = "staff answer (review queue)"  # the built-in source ``staff`` (knowledge.provenance)
 
 
 class ReviewError(KnowledgeError):
@@ -99,23 +101,54 @@ def _jaccard(x: tuple[str, frozenset[str]], y: tuple[str, frozenset[str]]) -> fl
 
 
 def group(items: Sequence[Review], threshold: float = SIMILAR) -> list[Group]:
-    """Single-link groups in queue order: an item joins the first group holding a similar item."""
-    groups: list[list[tuple[Review, tuple[str, frozenset[str]]]]] = []
-    for review in items:
-        key = (fold(review.text), bigrams(review.text))
-        home = next((g for g in groups if any(_jaccard(key, k) >= threshold for _, k in g)), None)
-        if home is None:
-            groups.append([(review, key)])
-        else:
-            home.append((review, key))
-    return [Group(tuple(r for r, _ in g)) for g in groups]
+    """Single-link groups in queue order: an item joins the first group holding a similar item.
+
+    Near-linear (prefix filtering): the bigrams of each text are ordered rarest
+    first, and two texts can reach ``threshold`` only if their first
+    ``n - ceil(threshold * n) + 1`` bigrams share one; only such pairs are compared.
+    """
+    keys = [(fold(r.text), bigrams(r.text)) for r in items]
+    counts = Counter(token for _, grams in keys for token in grams)
+    # one global order, rarest first (a stable sort keeps ties in first-seen order)
+    rank = {token: n for n, token in enumerate(sorted(counts, key=counts.__getitem__))}
+    exact: dict[str, int] = {}  # folded text -> its group (equal texts are similar whatever their length)
+    index: dict[str, list[int]] = defaultdict(list)  # bigram -> earlier items with it in their prefix
+    home: list[int] = []  # the group of each item
+    groups: list[list[Review]] = []
+    for number, (review, key) in enumerate(zip(items, keys)):
+        prefix = sorted(key[1], key=rank.__getitem__)[:_prefix_length(len(key[1]), threshold)]
+        seen = {other for token in prefix for other in index[token]}
+        found = [home[o] for o in seen if _sizes_fit(key[1], keys[o][1], threshold)
+                 and _jaccard(key, keys[o]) >= threshold]
+        if key[0] in exact:
+            found.append(exact[key[0]])
+        target = min(found) if found else len(groups)
+        if target == len(groups):
+            groups.append([])
+        groups[target].append(review)
+        home.append(target)
+        exact.setdefault(key[0], target)
+        for token in prefix:
+            index[token].append(number)
+    return [Group(tuple(g)) for g in groups]
+
+
+def _prefix_length(size: int, threshold: float) -> int:
+    return size - math.ceil(threshold * size - 1e-9) + 1 if size else 0
+
+
+def _sizes_fit(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+    """Jaccard can reach the threshold only when the smaller set is at least that share of the larger."""
+    small, large = sorted((len(a), len(b)))
+    return small >= threshold * large - 1e-9
 
 
 # ---------------------------------------------------------------- reading the queue
 
 
-def open_items(kb: KnowledgeBase, limit: int = 1000) -> list[Review]:
-    return kb.reviews("open", limit)
+def open_items(kb: KnowledgeBase) -> list[Review]:
+    """Every open item, oldest first (no cap: grouping stays near-linear)."""
+    return kb.reviews("open", limit=-1)
 
 
 def open_groups(kb: KnowledgeBase) -> list[Group]:
@@ -284,7 +317,7 @@ def _insert_entry(kb: KnowledgeBase, entry_id: str, intent: str, questions: list
     title = questions[0][:80]
     mapping = {"id": entry_id, "intent": intent, "title": {"zh": title, "en": title}, "questions": questions,
                "answer": {"zh": answer_zh, "en": answer_en}, "reviewed": today, "status": "active", "contact": contact,
-               "sources": [{"fact": "staff", "title": STAFF_SOURCE, "url": None, "date": today}]}
+               "sources": [STAFF_SOURCE_ID]}
     entry = parse_entry(SeedRow("review answer", 1, None, mapping))
     stamp = now_iso()
     row = entry_row(entry, stamp)

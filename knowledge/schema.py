@@ -8,6 +8,7 @@ old one.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -104,10 +105,108 @@ def _m003_staff(db: sqlite_utils.Database) -> None:
     db.table("meta").upsert({"key": "content_version", "value": "1"}, pk="key")
 
 
+def _m006_dialogue(db: sqlite_utils.Database) -> None:
+    """Hand-off as a dialogue state: each hand-off knows its session (pseudonym), so a staff reply ends it."""
+    db.table("handoffs").add_column("session", str)
+
+
+def _m008_eligibility(db: sqlite_utils.Database) -> None:
+    """Entries gain ``eligibility``: the rule of the eligibility check as JSON (``knowledge.rules``)."""
+    db.table("entries").add_column("eligibility", str)
+
+
+def _m009_topic_subscriptions(db: sqlite_utils.Database) -> None:
+    """News by topic: who follows which topic, the notices staff confirm, and one delivery row per
+    notice and person (its primary key is why nobody gets a notice twice; its status is why a
+    restart resumes where sending stopped). The change log is read from its current end on."""
+    db.table("topic_subscriptions").create(
+        {"user": str, "topic": str, "chat_id": int, "lang": str, "ts": str}, pk=("user", "topic"))
+    db.table("topic_subscriptions").create_index(["topic"])
+    db.table("notices").create(
+        {"id": int, "key": str, "kind": str, "topic": str, "entry_id": str, "title_zh": str, "title_en": str,
+         "opens": str, "closes": str, "change_id": int, "status": str, "created_at": str, "confirmed_by": str,
+         "confirmed_at": str, "finished_at": str},
+        pk="id", not_null={"key", "kind", "topic", "status"})
+    db.table("notices").create_index(["key"], unique=True)
+    db.table("deliveries").create(
+        {"notice_id": int, "user": str, "chat_id": int, "lang": str, "status": str, "tick": int, "sent_at": str},
+        pk=("notice_id", "user"), not_null={"status"})
+    db.table("deliveries").create_index(["status", "notice_id"])
+    last = db.execute("select max(id) from changes").fetchone()[0]
+    db.table("meta").upsert({"key": "notices_scanned_change", "value": str(last or 0)}, pk="key")
+
+
+def _m004_sources(db: sqlite_utils.Database) -> None:
+    """Sources as data: the source register and the facts sheet as tables; entries cite fact ids.
+
+    Entries gain ``facts`` (JSON list of fact ids) and ``window`` (JSON
+    ``{opens, closes, yearly}``); their ``sources`` column becomes a JSON list
+    of source ids (explicit citations; usually empty, the register derives the
+    sources from the facts). Each older ``{fact, title, url, date}`` item
+    becomes its fact id (a staff answer's ``staff`` item, the ``staff`` source).
+    Contacts gain ``aliases``; the catalogue gains the columns of the published list.
+    """
+    db.table("sources").create(
+        {"id": str, "title_zh": str, "title_en": str, "office_zh": str, "office_en": str, "number": str,
+         "url": str, "date": str, "kind": str, "facts": str, "note": str},
+        pk="id",
+    )
+    db.table("facts").create(
+        {"id": str, "title": str, "statement": str, "date": str, "confidence": str, "status": str,
+         "superseded_by": str, "note": str, "unused_reason": str},
+        pk="id",
+    )
+    db.table("entries").add_column("facts", str)
+    db.table("entries").add_column("window", str)
+    for row in list(db.query("select id, sources from entries")):
+        facts: list[str] = []
+        sources: list[str] = []
+        for item in json.loads(row["sources"] or "[]"):
+            fact = str(item.get("fact") or "") if isinstance(item, dict) else str(item)
+            if fact == "staff":
+                sources.append(fact)
+            elif fact and fact not in facts:
+                facts.append(fact)
+        db.execute("update entries set facts = ?, sources = ? where id = ?",
+                   [json.dumps(facts), json.dumps(sources), row["id"]])
+    db.table("contacts").add_column("aliases", str)
+    for column, kind in (("occupation_en", str), ("aliases", str), ("stars", int), ("edition", str)):
+        db.table("catalogue").add_column(column, kind)
+
+
+def _m005_delivery(db: sqlite_utils.Database) -> None:
+    """Nothing asked is lost: updates stored before the poll that confirms them (``inbox``), replies
+    kept until delivered (``outbox``), the delivery state of each logged answer, look-ups by person."""
+    db.table("inbox").create(
+        {"update_id": int, "received_at": str, "user": str, "payload": str, "status": str, "attempts": int,
+         "error": str, "query_id": int, "done_at": str},
+        pk="update_id", not_null={"status"}, defaults={"attempts": 0},
+    )
+    db.table("inbox").create_index(["status"])
+    db.table("inbox").create_index(["user"])
+    db.table("outbox").create(
+        {"id": int, "created_at": str, "update_id": int, "query_id": int, "handoff_id": int, "user": str,
+         "chat_id": int, "payload": str, "status": str, "attempts": int, "next_at": str, "error": str,
+         "done_at": str},
+        pk="id", not_null={"chat_id", "status"}, defaults={"attempts": 0},
+    )
+    db.table("outbox").create_index(["status", "next_at"])
+    db.table("outbox").create_index(["user"])
+    db.table("queries").add_column("delivery", str)
+    db.table("queries").create_index(["user"])
+    db.table("unanswered").create_index(["user"])
+    db.table("feedback").create_index(["user"])
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_telegram", _m002_telegram),
     ("003_staff", _m003_staff),
+    ("004_sources", _m004_sources),
+    ("005_delivery", _m005_delivery),
+    ("006_dialogue", _m006_dialogue),
+    ("008_eligibility", _m008_eligibility),
+    ("009_topic_subscriptions", _m009_topic_subscriptions),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -130,7 +229,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             continue
         with db.atomic():
             step(db)
-            db.table("migrations").insert({"id": number, "name": name, "applied_at": _now()})
+            db.table("migrations").insert({"name": name, "applied_at": _now()})  # by name: order may grow in the middle
             db.table("meta").upsert({"key": "schema_version", "value": str(number)}, pk="key")
         ran.append(name)
     return ran

@@ -8,6 +8,8 @@ the same layout back. The layout is documented in ``knowledge/seed/README.md``.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -18,19 +20,38 @@ from typing import Any, Callable, Iterator
 import yaml
 
 from .errors import ValidationError
-from .models import Contact, Entry, Example, Intent, Source, Term, Text
+from .models import (
+    FACT_STATUSES,
+    SOURCE_KINDS,
+    STAFF_SOURCE_ID,
+    Contact,
+    Entry,
+    Example,
+    Fact,
+    Intent,
+    Source,
+    Term,
+    Text,
+    Window,
+)
+from .rules import Eligibility, RuleError, parse_eligibility
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,79}$")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+FACT_ID_RE = re.compile(r"^(?:F-\d{2,3}|N-\d{2})$")
+PARTIAL_DATE_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 CONDITION_VALUES: dict[str, set[object] | None] = {
     "degree": {"phd", "master", "bachelor", "college"},
     "tier": {"top", "leading", "high_end", "young", "shortage"},
     "foreign": {True, False},
+    "double_first_class": {True, False},
     "topic": None,  # an intent id, checked against the intents
     "district": None,
 }
 TERM_KINDS = {"word", "typo", "synonym", "filler"}
-TABLES = ("intents", "contacts", "entries", "terms", "catalogue", "examples")
+TABLES = ("intents", "contacts", "sources", "facts", "entries", "terms", "catalogue", "examples")
+REGISTERS = ("sources", "facts")
+ENTRY_DIR = "entries"  # entries/<intent>.yaml; the single entries.yaml of older exports is read too
 MAX_TEXT = 4000
 
 
@@ -38,6 +59,8 @@ MAX_TEXT = 4000
 class Dataset:
     intents: list[Intent] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     terms: list[Term] = field(default_factory=list)
     catalogue: list[dict[str, Any]] = field(default_factory=list)
@@ -189,21 +212,26 @@ def _jsonl_rows(path: Path, name: str) -> Iterator[SeedRow]:
 
 
 def table_source(directory: Path, table: str) -> Path | None:
-    """The file (or, for examples, the folder) that holds ``table`` in ``directory``; None when none does."""
+    """The file (or, for entries and examples, the folder) that holds ``table`` in ``directory``;
+    None when none does."""
     for suffix in (".yaml", ".jsonl"):
         path = directory / f"{table}{suffix}"
         if path.is_file():
             return path
     folder = directory / table
-    return folder if table == "examples" and folder.is_dir() else None
+    return folder if table in ("examples", ENTRY_DIR) and folder.is_dir() else None
 
 
 def missing_tables(directory: Path) -> list[str]:
-    """The tables of :data:`TABLES` that ``directory`` has no file for."""
-    return [table for table in TABLES if table_source(directory, table) is None]
+    """The tables of :data:`TABLES` that ``directory`` has no file for (the registers may come from the seed)."""
+    return [table for table in TABLES
+            if table_source(register_dir(directory) if table in REGISTERS else directory, table) is None]
 
 
 def seed_rows(directory: Path, table: str) -> Iterator[SeedRow]:
+    if table == "entries" and (directory / ENTRY_DIR).is_dir():
+        yield from _entry_dir_rows(directory)
+        return
     path = table_source(directory, table)
     if path is None:
         return
@@ -211,6 +239,26 @@ def seed_rows(directory: Path, table: str) -> Iterator[SeedRow]:
         yield from _example_dir_rows(path)
     else:
         yield from (_yaml_rows if path.suffix == ".yaml" else _jsonl_rows)(path, path.name)
+
+
+def _entry_dir_rows(directory: Path) -> Iterator[SeedRow]:
+    """``entries/*.yaml`` (each a list of entries), then the single ``entries.yaml`` of an older layout.
+
+    While both exist (the content moves to one file per intent), an intent that
+    has its own file is read from that file only, and ``entries.yaml`` keeps the
+    entries of the other intents.
+    """
+    paths = sorted((directory / ENTRY_DIR).glob("*.yaml"))
+    covered: set[str] = set()
+    for path in paths:
+        for row in _yaml_rows(path, f"{ENTRY_DIR}/{path.name}"):
+            covered.add(str(row.data.get("intent") or ""))
+            yield row
+    legacy = directory / "entries.yaml"
+    if legacy.is_file():
+        for row in _yaml_rows(legacy, legacy.name):
+            if str(row.data.get("intent") or "") not in covered:
+                yield row
 
 
 def _example_dir_rows(folder: Path) -> Iterator[SeedRow]:
@@ -240,6 +288,29 @@ def _date(row: SeedRow, fld: str, required: bool) -> str | None:
     return text
 
 
+def _partial_date(row: SeedRow, fld: str) -> str | None:
+    """A date that may be only a year or a month: YYYY, YYYY-MM or YYYY-MM-DD."""
+    value = row.data.get(fld)
+    if value is None or value == "":
+        return None
+    text = value.isoformat() if isinstance(value, date) else str(value).strip()
+    if not PARTIAL_DATE_RE.match(text):
+        raise row.fail(fld, f"'{text}' is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
+    if len(text) == 10:
+        _date(row, fld, False)
+    return text
+
+
+def _fact_ids(row: SeedRow, fld: str) -> tuple[str, ...]:
+    ids = row.str_list(fld)
+    for value in ids:
+        if not FACT_ID_RE.match(value):
+            raise row.fail(fld, f"'{value}' is not a fact id (F-01 ... F-113, N-01, N-02)")
+    if len(set(ids)) != len(ids):
+        raise row.fail(fld, "names a fact twice")
+    return ids
+
+
 def _id(row: SeedRow, fld: str = "id") -> str:
     value = row.text(fld)
     if not ID_RE.match(value):
@@ -263,19 +334,85 @@ def parse_contact(row: SeedRow) -> Contact:
         url=row.text("url", required=False) or None,
         note=row.localized("note", required=False) if row.data.get("note") else Text(),
         fact=row.text("fact", required=False) or None,
+        aliases=row.str_list("aliases"),
     )
 
 
-def _source(row: SeedRow, index: int, item: object) -> Source:
-    fld = f"sources[{index}]"
-    if not isinstance(item, dict):
-        raise row.fail(fld, "must be a mapping with fact, title, url, date")
-    sub = SeedRow(row.file, row.number, row.line, item)
+def parse_source(row: SeedRow) -> Source:
+    """One record of the source register (``sources.yaml``)."""
+    kind = row.text("kind")
+    if kind not in SOURCE_KINDS:
+        raise row.fail("kind", f"must be one of {', '.join(SOURCE_KINDS)}")
+    return Source(
+        id=_id(row), title=row.localized("title"),
+        office=row.localized("office", required=False) if row.data.get("office") else Text(),
+        number=row.text("number", required=False) or None, url=row.text("url", required=False) or None,
+        date=_partial_date(row, "date"), kind=kind, facts=_fact_ids(row, "facts"),
+        note=row.text("note", required=False) or None,
+    )
+
+
+def parse_fact(row: SeedRow) -> Fact:
+    """One fact of the facts register (``facts.yaml``)."""
+    fact_id = row.text("id")
+    if not FACT_ID_RE.match(fact_id):
+        raise row.fail("id", f"'{fact_id}' is not a fact id (F-01 ... F-113, N-01, N-02)")
+    status = row.text("status", required=False) or "current"
+    if status not in FACT_STATUSES:
+        raise row.fail("status", f"must be one of {', '.join(FACT_STATUSES)}")
+    superseded_by = _fact_ids(row, "superseded_by")
+    if status == "superseded" and not superseded_by:
+        raise row.fail("superseded_by", "a superseded fact names the facts that replace it")
+    return Fact(
+        id=fact_id, title=row.text("title", limit=300), statement=row.text("statement", limit=8000),
+        date=row.text("date", required=False, limit=300) or None,
+        confidence=row.text("confidence", required=False, limit=200) or None, status=status,
+        superseded_by=superseded_by, note=row.text("note", required=False, limit=8000) or None,
+        unused_reason=row.text("unused_reason", required=False) or None,
+    )
+
+
+def _legacy_sources(row: SeedRow, items: list[object]) -> tuple[list[str], list[str]]:
+    """The older ``sources: [{fact, title, url, date}]`` form: each item stands for its fact.
+
+    Returns (fact ids, explicit source ids); a staff answer (``fact: staff``) cites
+    the built-in staff source.
+    """
+    facts: list[str] = []
+    sources: list[str] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise row.fail(f"sources[{index}]", "must be a source id, or a mapping with fact, title, url, date")
+        fact = str(item.get("fact") or "").strip()
+        if fact == STAFF_SOURCE_ID:
+            sources.append(STAFF_SOURCE_ID)
+        elif FACT_ID_RE.match(fact):
+            if fact not in facts:
+                facts.append(fact)
+        else:
+            raise row.fail(f"sources[{index}].fact", f"'{fact}' is not a fact id (F-01 ... F-113, N-01, N-02)")
+    return facts, sources
+
+
+def _window(row: SeedRow) -> Window | None:
+    value = row.data.get("window")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"opens", "closes", "yearly"}:
+        raise row.fail("window", "must be a mapping with opens, closes (YYYY-MM-DD) and yearly (true/false)")
+    sub = SeedRow(row.file, row.number, row.line, value)
     try:
-        return Source(fact=sub.text("fact"), title=sub.text("title"),
-                      url=sub.text("url", required=False) or None, date=_date(sub, "date", False))
+        opens, closes = _date(sub, "opens", False), _date(sub, "closes", False)
     except ValidationError as exc:
-        raise row.fail(f"{fld}.{exc.field}", exc.message) from None
+        raise row.fail(f"window.{exc.field}", exc.message) from None
+    yearly = value.get("yearly", False)
+    if not isinstance(yearly, bool):
+        raise row.fail("window.yearly", "must be true or false")
+    if not (opens or closes):
+        raise row.fail("window", "needs opens or closes")
+    if opens and closes and closes < opens:
+        raise row.fail("window.closes", "is before window.opens")
+    return Window(opens, closes, yearly)
 
 
 def parse_entry(row: SeedRow) -> Entry:
@@ -290,21 +427,37 @@ def parse_entry(row: SeedRow) -> Entry:
             raise row.fail(f"conditions.{key}", "must be one word (or true/false for foreign)")
         if allowed is not None and value not in allowed:
             raise row.fail(f"conditions.{key}", f"'{value}' is not one of {sorted(map(str, allowed))}")
-    sources = row.data.get("sources") or []
-    if not isinstance(sources, list):
-        raise row.fail("sources", "must be a list")
+    raw_sources = row.data.get("sources") or []
+    if not isinstance(raw_sources, list):
+        raise row.fail("sources", "must be a list of source ids")
+    facts = list(_fact_ids(row, "facts"))
+    if any(isinstance(s, dict) for s in raw_sources):
+        legacy_facts, sources = _legacy_sources(row, raw_sources)
+        facts += [f for f in legacy_facts if f not in facts]
+    else:
+        sources = list(row.str_list("sources"))
     status = row.text("status", required=False) or "active"
     if status not in ("active", "retired"):
         raise row.fail("status", "must be 'active' or 'retired'")
     return Entry(
         id=_id(row), intent=row.text("intent"), title=row.localized("title"),
         answer=row.localized("answer"), conditions=dict(conditions),
-        questions=row.str_list("questions"),
-        sources=tuple(_source(row, i, s) for i, s in enumerate(sources)),
+        questions=row.str_list("questions"), facts=tuple(facts), sources=tuple(sources),
         contact=row.text("contact", required=False) or None,
         followups=row.str_list("followups"), effective=_date(row, "effective", False),
-        reviewed=_date(row, "reviewed", False), status=status,
+        reviewed=_date(row, "reviewed", False), status=status, window=_window(row),
+        eligibility=_eligibility(row),
     )
+
+
+def _eligibility(row: SeedRow) -> Eligibility | None:
+    value = row.data.get("eligibility")
+    if value is None:
+        return None
+    try:
+        return parse_eligibility(value)
+    except RuleError as exc:
+        raise row.fail(f"eligibility{exc.path}", exc.message) from None
 
 
 def parse_term(row: SeedRow) -> Term:
@@ -315,10 +468,81 @@ def parse_term(row: SeedRow) -> Term:
     return Term(term=row.text("term", limit=40), kind=kind, canonical=canonical)
 
 
+CATALOGUE_FIELDS = ("occupation", "occupation_en", "aliases", "industry", "level", "stars", "edition", "source",
+                    "notes")
+
+
 def parse_catalogue(row: SeedRow) -> dict[str, Any]:
-    return {"occupation": row.text("occupation", limit=200), "industry": row.text("industry", False, 200),
-            "level": row.text("level", False, 100), "notes": row.text("notes", False),
-            "source": row.text("source", False)}
+    """One occupation of the shortage-talent catalogue, as published (staff import it; see ``catalogue``)."""
+    stars = row.data.get("stars")
+    if stars in (None, ""):
+        stars = None
+    else:
+        try:
+            stars = int(str(stars).strip().rstrip("星★*"))
+        except ValueError:
+            raise row.fail("stars", f"'{stars}' is not a number of stars (1-5)") from None
+        if not 1 <= stars <= 5:
+            raise row.fail("stars", f"'{stars}' is not a number of stars (1-5)")
+    raw_aliases = row.data.get("aliases")
+    if isinstance(raw_aliases, str):  # a CSV cell: names separated by | ; or 、
+        row = SeedRow(row.file, row.number, row.line,
+                      {**row.data, "aliases": [a for a in re.split(r"[|;；、]", raw_aliases) if a.strip()]})
+    return {"occupation": row.text("occupation", limit=200),
+            "occupation_en": row.text("occupation_en", False, 200) or None,
+            "aliases": list(row.str_list("aliases")),
+            "industry": row.text("industry", False, 200) or None, "level": row.text("level", False, 100) or None,
+            "stars": stars, "edition": row.text("edition", False, 100) or None,
+            "source": row.text("source", False) or None, "notes": row.text("notes", False) or None}
+
+
+CATALOGUE_HEADERS = {
+    "occupation": "occupation", "职业": "occupation", "岗位": "occupation", "岗位名称": "occupation",
+    "occupation_en": "occupation_en", "英文名称": "occupation_en", "english": "occupation_en",
+    "aliases": "aliases", "别名": "aliases", "industry": "industry", "行业": "industry", "产业": "industry",
+    "level": "level", "层级": "level", "等级": "level", "stars": "stars", "星级": "stars", "紧缺程度": "stars",
+    "edition": "edition", "版本": "edition", "目录版本": "edition", "source": "source", "来源": "source",
+    "notes": "notes", "备注": "notes",
+}
+
+
+def catalogue_csv_rows(path: Path) -> list[SeedRow]:
+    """The rows of a published catalogue in CSV (UTF-8; headers in English or Chinese, see CATALOGUE_HEADERS).
+
+    Each row must name the occupation, the edition and where the list comes from (source).
+    """
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(name, None, None, "is not UTF-8 text (save the CSV as UTF-8)") from None
+    except OSError as exc:
+        raise ValidationError(name, None, None, f"cannot be read: {exc}") from None
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        raise ValidationError(name, None, None, "is empty: the first line names the columns")
+    columns = []
+    for title in header:
+        key = CATALOGUE_HEADERS.get(title.strip().lower(), CATALOGUE_HEADERS.get(title.strip()))
+        if key is None:
+            raise ValidationError(name, None, title, f"unknown column (known: {', '.join(CATALOGUE_FIELDS)})", 1)
+        columns.append(key)
+    for needed in ("occupation", "edition", "source"):
+        if needed not in columns:
+            raise ValidationError(name, None, needed, "missing column", 1)
+    rows = []
+    for number, cells in enumerate(reader, start=1):
+        if not any(c.strip() for c in cells):
+            continue
+        data = {key: cells[i].strip() if i < len(cells) else "" for i, key in enumerate(columns)}
+        row = SeedRow(name, number, number + 1, data)
+        for needed in ("edition", "source"):
+            row.text(needed)  # required in an import (raises naming the row and field)
+        rows.append(row)
+    if not rows:
+        raise ValidationError(name, None, None, "holds no occupations")
+    return rows
 
 
 def parse_example(row: SeedRow) -> Example:
@@ -327,9 +551,21 @@ def parse_example(row: SeedRow) -> Example:
 
 
 PARSERS: dict[str, Callable[[SeedRow], Any]] = {
-    "intents": parse_intent, "contacts": parse_contact, "entries": parse_entry,
-    "terms": parse_term, "catalogue": parse_catalogue, "examples": parse_example,
+    "intents": parse_intent, "contacts": parse_contact, "sources": parse_source, "facts": parse_fact,
+    "entries": parse_entry, "terms": parse_term, "catalogue": parse_catalogue, "examples": parse_example,
 }
+
+SEED_DIR = Path(__file__).resolve().parent / "seed"
+
+
+def register_dir(directory: Path) -> Path:
+    """Where the source and fact registers of ``directory`` are read from.
+
+    An export made before the registers existed has neither file: it is read
+    with the registers of the seed, so that importing it keeps them.
+    """
+    has = any((directory / f"{t}{s}").is_file() for t in REGISTERS for s in (".yaml", ".jsonl"))
+    return directory if has else SEED_DIR
 
 
 def read_dir(directory: Path | str) -> Dataset:
@@ -343,7 +579,7 @@ def read_dir(directory: Path | str) -> Dataset:
     data = Dataset()
     rows_of: dict[str, list[SeedRow]] = {}
     for table in TABLES:
-        rows = list(seed_rows(directory, table))
+        rows = list(seed_rows(register_dir(directory) if table in REGISTERS else directory, table))
         rows_of[table] = rows
         setattr(data, table, [parse_row(table, row) for row in rows])
     check(data, rows_of)
@@ -351,7 +587,7 @@ def read_dir(directory: Path | str) -> Dataset:
 
 
 def missing_message(missing: list[str]) -> str:
-    files = ", ".join(f"{t}.yaml" + (" (or examples/)" if t == "examples" else "") for t in missing)
+    files = ", ".join(f"{t}.yaml" + (f" (or {t}/)" if t in ("examples", ENTRY_DIR) else "") for t in missing)
     return (f"has no file for {files}: a directory to load must hold every table "
             "(an empty list where a table is empty); `kb export DIR` writes one")
 
@@ -365,40 +601,97 @@ def parse_row(table: str, row: SeedRow) -> Any:
         raise row.fail(None, f"has a value of the wrong form ({_brief(exc)})") from None
 
 
-def check(data: Dataset, rows_of: dict[str, list[SeedRow]]) -> None:
-    """Cross-references: unique ids, known intents and contacts."""
+def policy_intents(data: Dataset) -> set[str]:
+    return {i.id for i in data.intents if i.kind == "policy"}
+
+
+def check(data: Dataset, rows_of: dict[str, list[SeedRow]], problems: list[ValidationError] | None = None) -> None:
+    """Cross-references: unique ids, known intents, contacts, facts and sources.
+
+    Raises the first problem; with ``problems``, collects every one there instead.
+    """
+
+    def report(error: ValidationError) -> None:
+        if problems is None:
+            raise error
+        problems.append(error)
+
     intents = {i.id for i in data.intents}
     contacts = {c.id for c in data.contacts}
-    for table, key in (("intents", "id"), ("contacts", "id"), ("entries", "id"), ("terms", "term")):
+    facts = {f.id for f in data.facts}
+    sources = {s.id for s in data.sources} | {STAFF_SOURCE_ID}
+    policy = policy_intents(data)
+    for table, key in (("intents", "id"), ("contacts", "id"), ("sources", "id"), ("facts", "id"),
+                       ("entries", "id"), ("terms", "term")):
         seen: set[str] = set()
-        for row, item in zip(rows_of[table], getattr(data, table)):
+        for row, item in zip(rows_of.get(table, []), getattr(data, table)):
             value = getattr(item, key)
             if value in seen:
-                raise row.fail(key, f"'{value}' appears twice")
+                report(row.fail(key, f"'{value}' appears twice"))
             seen.add(value)
-    for row, entry in zip(rows_of["entries"], data.entries):
+    for row, fact in zip(rows_of.get("facts", []), data.facts):
+        for other in fact.superseded_by:
+            if other not in facts:
+                report(row.fail("superseded_by", f"unknown fact '{other}'"))
+    for row, source in zip(rows_of.get("sources", []), data.sources):
+        for fact_id in source.facts:
+            if facts and fact_id not in facts:
+                report(row.fail("facts", f"unknown fact '{fact_id}'"))
+    for row, entry in zip(rows_of.get("entries", []), data.entries):
         if entry.intent not in intents:
-            raise row.fail("intent", f"unknown intent '{entry.intent}'")
+            report(row.fail("intent", f"unknown intent '{entry.intent}'"))
         if entry.contact and entry.contact not in contacts:
-            raise row.fail("contact", f"unknown contact '{entry.contact}'")
+            report(row.fail("contact", f"unknown contact '{entry.contact}'"))
+        for fact_id in entry.facts:
+            if fact_id not in facts:
+                report(row.fail("facts", f"unknown fact '{fact_id}' (facts.yaml has F-01 ... F-113, N-01, N-02)"))
+        for source_id in entry.sources:
+            if source_id not in sources:
+                report(row.fail("sources", f"unknown source '{source_id}' (see sources.yaml)"))
+        if entry.intent in policy and not entry.facts and not entry.sources:
+            report(row.fail("facts", "a policy entry names the facts it rests on (fact ids of facts.yaml)"))
         for fu in entry.followups:
             if fu not in intents:
-                raise row.fail("followups", f"unknown intent '{fu}'")
+                report(row.fail("followups", f"unknown intent '{fu}'"))
         topic = entry.conditions.get("topic")
         if topic is not None and topic not in intents:
-            raise row.fail("conditions.topic", f"unknown intent '{topic}'")
-    for row, contact in zip(rows_of["contacts"], data.contacts):
+            report(row.fail("conditions.topic", f"unknown intent '{topic}'"))
+    for row, contact in zip(rows_of.get("contacts", []), data.contacts):
         for topic in contact.topics:
             if topic not in intents:
-                raise row.fail("topics", f"unknown intent '{topic}'")
+                report(row.fail("topics", f"unknown intent '{topic}'"))
     seen_examples: set[tuple[str, str]] = set()
-    for row, example in zip(rows_of["examples"], data.examples):
+    for row, example in zip(rows_of.get("examples", []), data.examples):
         if example.intent not in intents:
-            raise row.fail("intent", f"unknown intent '{example.intent}'")
+            report(row.fail("intent", f"unknown intent '{example.intent}'"))
         pair = (example.text, example.intent)
         if pair in seen_examples:
-            raise row.fail("text", f"'{example.text}' appears twice for {example.intent}")
+            report(row.fail("text", f"'{example.text}' appears twice for {example.intent}"))
         seen_examples.add(pair)
+
+
+def training_examples(examples: list[Example], entries: list[Entry]) -> list[Example]:
+    """The classifier's training phrases: the examples, then the question variants of active entries.
+
+    A variant is a phrase of its entry's intent (origin ``entry``), so that a
+    question variant added with ``kb add``/``kb edit`` trains the classifier too.
+    Left out: variants of a how-to-apply entry about one benefit (by the
+    labelling rules "住房补贴怎么申请" belongs to the benefit), and variants that
+    are already a phrase (of any intent): the examples decide.
+    """
+    out = list(examples)
+    seen = {e.text.strip().casefold() for e in examples}
+    for entry in entries:
+        if entry.status != "active":
+            continue
+        if entry.intent == "application_process" and entry.conditions.get("topic"):
+            continue
+        for question in entry.questions:
+            key = question.strip().casefold()
+            if key and key not in seen:
+                seen.add(key)
+                out.append(Example(question.strip(), entry.intent, "entry"))
+    return out
 
 
 # ---------------------------------------------------------------- writing
@@ -412,13 +705,19 @@ def entry_to_mapping(entry: Entry) -> dict[str, Any]:
     if entry.questions:
         out["questions"] = list(entry.questions)
     out["answer"] = entry.answer.as_dict()
+    if entry.facts:
+        out["facts"] = list(entry.facts)
     if entry.sources:
-        out["sources"] = [{"fact": s.fact, "title": s.title, "url": s.url, "date": s.date} for s in entry.sources]
+        out["sources"] = list(entry.sources)
     for key in ("contact", "effective", "reviewed"):
         if getattr(entry, key):
             out[key] = getattr(entry, key)
     if entry.followups:
         out["followups"] = list(entry.followups)
+    if entry.eligibility is not None:
+        out["eligibility"] = dict(entry.eligibility.raw)
+    if entry.window:
+        out["window"] = entry.window.as_dict()
     out["status"] = entry.status
     return out
 
@@ -430,13 +729,34 @@ def contact_to_mapping(contact: Contact) -> dict[str, Any]:
         value: Text = getattr(contact, key)
         out[key] = value.as_dict() if (value.zh or value.en) else None
     out["url"], out["fact"] = contact.url, contact.fact
+    if contact.aliases:
+        out["aliases"] = list(contact.aliases)
     return out
+
+
+def source_to_mapping(source: Source) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": source.id, "title": source.title.as_dict()}
+    if source.office.zh or source.office.en:
+        out["office"] = source.office.as_dict()
+    out.update({"number": source.number, "url": source.url, "date": source.date, "kind": source.kind,
+                "facts": list(source.facts)})
+    if source.note:
+        out["note"] = source.note
+    return out
+
+
+def fact_to_mapping(fact: Fact) -> dict[str, Any]:
+    return {"id": fact.id, "title": fact.title, "date": fact.date, "confidence": fact.confidence,
+            "status": fact.status, "superseded_by": list(fact.superseded_by), "statement": fact.statement,
+            "note": fact.note, "unused_reason": fact.unused_reason}
 
 
 def to_mappings(data: Dataset) -> dict[str, list[dict[str, Any]]]:
     return {
         "intents": [{"id": i.id, "kind": i.kind, "label": i.label.as_dict()} for i in data.intents],
         "contacts": [contact_to_mapping(c) for c in data.contacts],
+        "sources": [source_to_mapping(s) for s in data.sources],
+        "facts": [fact_to_mapping(f) for f in data.facts],
         "entries": [entry_to_mapping(e) for e in data.entries],
         "terms": [{k: v for k, v in (("term", t.term), ("kind", t.kind), ("canonical", t.canonical)) if v}
                   for t in data.terms],
@@ -462,7 +782,7 @@ def dump_yaml(value: Any) -> str:
 
 
 def write_dir(data: Dataset, directory: Path | str, fmt: str = "yaml") -> list[Path]:
-    """Write one file per table (examples grouped per intent in YAML)."""
+    """Write one file per table (in YAML, entries and examples one file per intent)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -473,11 +793,26 @@ def write_dir(data: Dataset, directory: Path | str, fmt: str = "yaml") -> list[P
             written.append(path)
         elif table == "examples":
             written.extend(_write_example_files(rows, directory / "examples"))
+        elif table == "entries":
+            written.extend(_write_entry_files(rows, directory / ENTRY_DIR))
         else:
             path = directory / f"{table}.yaml"
             path.write_text(dump_yaml(rows), encoding="utf-8")
             written.append(path)
     return written
+
+
+def _write_entry_files(rows: list[dict[str, Any]], folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    by_intent: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_intent.setdefault(row["intent"], []).append(row)
+    paths = []
+    for intent, items in sorted(by_intent.items()):
+        path = folder / f"{intent}.yaml"
+        path.write_text(dump_yaml(items), encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 def _write_example_files(rows: list[dict[str, Any]], folder: Path) -> list[Path]:

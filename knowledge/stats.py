@@ -31,6 +31,9 @@ from .store import KnowledgeBase
 OUTCOMES = ("answer", "clarify", "fallback", "handoff")
 """The outcomes of a question, in the order they are shown; their rates sum to 1."""
 SMALLTALK = "smalltalk"
+UNDELIVERED = "undelivered"
+"""A reply the Bot API has not taken (yet): never counted under the outcome it would have had."""
+SEEN = f"case when delivery in ('retrying', 'failed') then '{UNDELIVERED}' else outcome end"
 COMMITTED = ("answer", "handoff", SMALLTALK)
 """Outcomes for which the assistant settled on an intent (top intents count only these)."""
 
@@ -156,7 +159,8 @@ def collect(kb: KnowledgeBase, since: datetime, now: datetime | None = None, top
 
 def _outcomes(kb: KnowledgeBase, start: str, end: str) -> dict[str, int]:
     counts = {o: 0 for o in (*OUTCOMES, SMALLTALK)}
-    for row in kb.db.query("select outcome, count(*) as n from queries where ts >= ? and ts <= ? group by outcome",
+    for row in kb.db.query(f"select {SEEN} as outcome, count(*) as n from queries where ts >= ? and ts <= ? "
+                           "group by 1",
                            [start, end]):
         counts[row["outcome"] or "unknown"] = row["n"]
     return counts
@@ -173,8 +177,8 @@ def _per_day(kb: KnowledgeBase, start: str, end: str, first: date, last: date, z
     """Every day of the period in ``zone``, also those without queries (a chart must show the gaps)."""
     counts: dict[str, dict[str, int]] = {}
     for row in kb.db.query(
-            "select substr(ts, 1, 16) as minute, outcome, count(*) as n from queries where ts >= ? and ts <= ? "
-            "group by minute, outcome", [start, end]):
+            f"select substr(ts, 1, 16) as minute, {SEEN} as outcome, count(*) as n from queries "
+            "where ts >= ? and ts <= ? group by 1, 2", [start, end]):
         day = datetime.fromisoformat(row["minute"]).replace(tzinfo=timezone.utc).astimezone(zone).date().isoformat()
         outcome = row["outcome"] or "unknown"
         counts.setdefault(day, {})[outcome] = counts.get(day, {}).get(outcome, 0) + row["n"]

@@ -25,17 +25,20 @@ from .models import (
     Contact,
     Entry,
     Example,
+    Fact,
     Intent,
     QueryRecord,
     Review,
     Source,
     Term,
     Text,
+    Window,
 )
+from .rules import Eligibility, parse_eligibility
 from .schema import migrate
-from .seedfiles import Dataset
+from .seedfiles import Dataset, training_examples
 
-CONTENT_TABLES = ("intents", "contacts", "entries", "terms", "catalogue", "examples")
+CONTENT_TABLES = ("intents", "contacts", "sources", "facts", "entries", "terms", "catalogue", "examples")
 
 
 def now_iso() -> str:
@@ -103,15 +106,30 @@ class KnowledgeBase:
         self.db.table("intents").insert_all(
             {"id": i.id, "kind": i.kind, "label_zh": i.label.zh, "label_en": i.label.en} for i in data.intents)
         self.db.table("contacts").insert_all(contact_row(c) for c in data.contacts)
+        self.db.table("sources").insert_all(source_row(s) for s in data.sources)
+        self.db.table("facts").insert_all(fact_row(f) for f in data.facts)
         self.db.table("entries").insert_all(entry_row(e, stamp) for e in data.entries)
         self.db.table("terms").insert_all({"term": t.term, "kind": t.kind, "canonical": t.canonical} for t in data.terms)
-        self.db.table("catalogue").insert_all(dict(c) for c in data.catalogue)
+        self.insert_catalogue(data.catalogue)
         self.db.table("examples").insert_all(
             {"text": e.text, "intent": e.intent, "origin": e.origin, "created_at": stamp} for e in data.examples)
 
     def dataset(self) -> Dataset:
-        return Dataset(intents=self.intents(), contacts=self.contacts(), entries=self.entries(active_only=False),
-                       terms=self.terms(), catalogue=self.catalogue(), examples=self.examples())
+        return Dataset(intents=self.intents(), contacts=self.contacts(), sources=self.sources(),
+                       facts=self.facts(), entries=self.entries(active_only=False), terms=self.terms(),
+                       catalogue=self.catalogue(), examples=self.examples())
+
+    def sources(self) -> list[Source]:
+        """The source register: one row per document."""
+        with self.lock:
+            rows = list(self.db.query("select * from sources order by rowid"))
+        return [source_of(r) for r in rows]
+
+    def facts(self) -> list[Fact]:
+        """The facts sheet: every fact an entry may cite."""
+        with self.lock:
+            rows = list(self.db.query("select * from facts order by rowid"))
+        return [fact_of(r) for r in rows]
 
     def intents(self) -> list[Intent]:
         with self.lock:
@@ -148,12 +166,28 @@ class KnowledgeBase:
 
     def catalogue(self) -> list[dict[str, Any]]:
         with self.lock:
-            return [{k: v for k, v in r.items() if k != "id"} for r in self.db.query("select * from catalogue")]
+            rows = list(self.db.query("select * from catalogue order by id"))
+        return [catalogue_of(r) for r in rows]
+
+    def insert_catalogue(self, items: list[dict[str, Any]]) -> None:
+        """Add catalogue rows (call inside the writing transaction)."""
+        self.db.table("catalogue").insert_all(catalogue_row(c) for c in items)
+
+    def replace_catalogue(self, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Replace the whole catalogue with ``items`` (call inside the writing transaction); (before, after)."""
+        before = self.catalogue()
+        self.db.execute("delete from catalogue")
+        self.insert_catalogue(items)
+        return before, self.catalogue()
 
     def examples(self) -> list[Example]:
         with self.lock:
             rows = list(self.db.query("select text, intent, origin from examples order by id"))
         return [Example(r["text"], r["intent"], r["origin"] or "seed") for r in rows]
+
+    def training_examples(self) -> list[Example]:
+        """The examples and the active entries' question variants (origin ``entry``): what the classifier learns."""
+        return training_examples(self.examples(), self.entries())
 
     def add_example(self, text: str, intent: str, origin: str = "review") -> bool:
         """Add one training phrase; False when it is already there."""
@@ -225,6 +259,7 @@ class KnowledgeBase:
             return self._enqueue(query_id, now_iso(), q["user"], q["text"], reason, q["candidates"])
 
     def reviews(self, status: str | None = "open", limit: int = 1000) -> list[Review]:
+        """Review items, oldest first; ``limit=-1`` reads them all."""
         sql, params = "select * from unanswered", []
         if status:
             sql += " where status = ?"
@@ -355,12 +390,13 @@ class KnowledgeBase:
     # reply must be delivered there.
 
     def open_handoff(self, staff_chat_id: int, user_chat_id: int, user: str, lang: str, question: str,
-                     query_id: int | None) -> int:
+                     query_id: int | None, session: str = "") -> int:
         """Record a new hand-off (its staff message is attached with :meth:`attach_handoff_message`)."""
         with self.lock, self.db.atomic():
             table = self.db.table("handoffs").insert({
                 "staff_chat_id": staff_chat_id, "user_chat_id": user_chat_id, "user": user, "lang": lang,
                 "question": question, "query_id": query_id, "status": "open", "created_at": now_iso(),
+                "session": session,
             })
             return int(str(table.last_pk))
 
@@ -414,6 +450,14 @@ class KnowledgeBase:
                 [user, limit]))
         return rows[::-1]
 
+    def open_handoff_of(self, user: str, within_hours: float = 24) -> "Handoff | None":
+        """The user's hand-off still waiting for a staff reply (opened within ``within_hours``), if any."""
+        since = (datetime.now(timezone.utc) - timedelta(hours=within_hours)).isoformat(timespec="milliseconds")
+        with self.lock:
+            rows = list(self.db.query("select * from handoffs where user = ? and status = 'open' and created_at >= ? "
+                                      "order by id desc limit 1", [user, since]))
+        return handoff_of(rows[0]) if rows else None
+
     def forget_handoffs(self, user: str) -> int:
         with self.lock, self.db.atomic():
             return int(self.db.execute("delete from handoffs where user = ?", [user]).rowcount)
@@ -434,13 +478,14 @@ class Handoff:
     status: str
     reply: str | None
     review_id: int | None
+    session: str = ""  # the pseudonymous session key (migration 006_dialogue)
 
 
 def handoff_of(r: dict[str, Any]) -> Handoff:
     return Handoff(id=r["id"], staff_chat_id=r["staff_chat_id"], staff_message_id=r["staff_message_id"],
                    user_chat_id=r["user_chat_id"], user=r["user"], lang=r["lang"] or "zh",
                    question=r["question"] or "", query_id=r["query_id"], status=r["status"], reply=r["reply"],
-                   review_id=r["review_id"])
+                   review_id=r["review_id"], session=r.get("session") or "")
 
 
 # ---------------------------------------------------------------- row mapping
@@ -450,22 +495,72 @@ def entry_row(e: Entry, stamp: str) -> dict[str, Any]:
     return {
         "id": e.id, "intent": e.intent, "title_zh": e.title.zh, "title_en": e.title.en,
         "questions": _json(list(e.questions)), "answer_zh": e.answer.zh, "answer_en": e.answer.en,
-        "conditions": _json(dict(e.conditions)),
-        "sources": _json([{"fact": s.fact, "title": s.title, "url": s.url, "date": s.date} for s in e.sources]),
+        "conditions": _json(dict(e.conditions)), "facts": _json(list(e.facts)), "sources": _json(list(e.sources)),
         "contact": e.contact, "followups": _json(list(e.followups)), "effective": e.effective,
         "reviewed": e.reviewed, "status": e.status, "updated_at": stamp,
+        "eligibility": _json(dict(e.eligibility.raw)) if e.eligibility is not None else None,
+        "window": _json(e.window.as_dict()) if e.window else None,
     }
 
 
 def entry_of(r: dict[str, Any]) -> Entry:
+    window = json.loads(r.get("window") or "null")
     return Entry(
         id=r["id"], intent=r["intent"], title=Text(r["title_zh"] or "", r["title_en"] or ""),
         answer=Text(r["answer_zh"] or "", r["answer_en"] or ""), conditions=json.loads(r["conditions"] or "{}"),
-        questions=tuple(json.loads(r["questions"] or "[]")),
-        sources=tuple(Source(**s) for s in json.loads(r["sources"] or "[]")), contact=r["contact"],
+        questions=tuple(json.loads(r["questions"] or "[]")), facts=tuple(json.loads(r.get("facts") or "[]")),
+        sources=tuple(json.loads(r["sources"] or "[]")), contact=r["contact"],
         followups=tuple(json.loads(r["followups"] or "[]")), effective=r["effective"], reviewed=r["reviewed"],
         status=r["status"],
+        window=Window(window.get("opens"), window.get("closes"), bool(window.get("yearly"))) if window else None,
+        eligibility=eligibility_of(r.get("eligibility")),
     )
+
+
+def eligibility_of(stored: str | None) -> Eligibility | None:
+    """The stored rule, read with the validation of an import (it was validated when written)."""
+    return parse_eligibility(json.loads(stored)) if stored else None
+
+
+def source_row(s: Source) -> dict[str, Any]:
+    return {"id": s.id, "title_zh": s.title.zh, "title_en": s.title.en, "office_zh": s.office.zh,
+            "office_en": s.office.en, "number": s.number, "url": s.url, "date": s.date, "kind": s.kind,
+            "facts": _json(list(s.facts)), "note": s.note}
+
+
+def source_of(r: dict[str, Any]) -> Source:
+    return Source(id=r["id"], title=Text(r["title_zh"] or "", r["title_en"] or ""),
+                  office=Text(r["office_zh"] or "", r["office_en"] or ""), number=r["number"], url=r["url"],
+                  date=r["date"], kind=r["kind"], facts=tuple(json.loads(r["facts"] or "[]")), note=r["note"])
+
+
+def fact_row(f: Fact) -> dict[str, Any]:
+    return {"id": f.id, "title": f.title, "statement": f.statement, "date": f.date, "confidence": f.confidence,
+            "status": f.status, "superseded_by": _json(list(f.superseded_by)), "note": f.note,
+            "unused_reason": f.unused_reason}
+
+
+def fact_of(r: dict[str, Any]) -> Fact:
+    return Fact(id=r["id"], title=r["title"] or "", statement=r["statement"] or "", date=r["date"],
+                confidence=r["confidence"], status=r["status"] or "current",
+                superseded_by=tuple(json.loads(r["superseded_by"] or "[]")), note=r["note"],
+                unused_reason=r["unused_reason"])
+
+
+CATALOGUE_COLUMNS = ("occupation", "occupation_en", "aliases", "industry", "level", "stars", "edition", "source",
+                     "notes")
+
+
+def catalogue_row(item: dict[str, Any]) -> dict[str, Any]:
+    row = {k: item.get(k) for k in CATALOGUE_COLUMNS}
+    row["aliases"] = _json(list(item.get("aliases") or []))
+    return row
+
+
+def catalogue_of(r: dict[str, Any]) -> dict[str, Any]:
+    item = {k: r.get(k) for k in CATALOGUE_COLUMNS}
+    item["aliases"] = list(json.loads(r.get("aliases") or "[]"))
+    return item
 
 
 def contact_row(c: Contact) -> dict[str, Any]:
@@ -473,6 +568,7 @@ def contact_row(c: Contact) -> dict[str, Any]:
         "id": c.id, "name_zh": c.name.zh, "name_en": c.name.en, "topics": _json(list(c.topics)),
         "phone": c.phone, "address_zh": c.address.zh, "address_en": c.address.en, "hours_zh": c.hours.zh,
         "hours_en": c.hours.en, "url": c.url, "note_zh": c.note.zh, "note_en": c.note.en, "fact": c.fact,
+        "aliases": _json(list(c.aliases)),
     }
 
 
@@ -482,6 +578,7 @@ def contact_of(r: dict[str, Any]) -> Contact:
         phone=r["phone"], address=Text(r["address_zh"] or "", r["address_en"] or ""),
         hours=Text(r["hours_zh"] or "", r["hours_en"] or ""), url=r["url"],
         note=Text(r["note_zh"] or "", r["note_en"] or ""), fact=r["fact"],
+        aliases=tuple(json.loads(r.get("aliases") or "[]")),
     )
 
 

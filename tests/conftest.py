@@ -85,9 +85,11 @@ def assistant(settings: Settings) -> Iterator[Assistant]:
     made.close()
 
 
-SLOW_FILES = ("test_telegram.py", "test_telegram_staff.py", "test_classifier_quality.py", "test_review_loop.py")
-"""Whole files of slow tests: the loopback Telegram tests, the cross-validated quality checks, and the
-learning loop in real processes (with trainings). Single slow tests elsewhere carry ``@pytest.mark.slow``."""
+SLOW_FILES = ("test_telegram.py", "test_telegram_staff.py", "test_telegram_check.py", "test_telegram_news.py",
+              "test_classifier_quality.py", "test_reliability.py", "test_review_loop.py")
+"""Whole files of slow tests: the loopback Telegram tests, the cross-validated quality checks, the delivery
+and restart checks, and the learning loop in real processes (with trainings). Single slow tests elsewhere
+carry ``@pytest.mark.slow``."""
 
 
 SLOW_TESTS = frozenset({

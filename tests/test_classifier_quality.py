@@ -1,4 +1,11 @@
-"""The intent classifier, held to its accuracy on examples it never saw in training."""
+"""The intent classifier, held to its accuracy on examples it never saw in training.
+
+The held-out phrases are the labelled examples (``examples/<intent>.yaml``);
+each model is trained as the assistant trains it: on the other examples plus
+the entries' question variants (origin ``entry``). Variants are not held out:
+they are ways of asking for an entry, not phrases labelled by the taxonomy's
+rules, and one equal to an example is never added.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from intents.normalize import Normalizer
 from intents.reading import read_message
 from intents.segment import Segmenter
 from knowledge import Dataset
+from knowledge.seedfiles import training_examples
 
 FILLERS_BEFORE = ("你好，", "请问一下", "hi, ", "您好！请问", "急！", "🙏 ", "hello, ", "麻烦问下，")
 FILLERS_AFTER = ("，谢谢", " 🙏", " thanks", "？急", "!!", " 谢谢啦", " thank you", "。。。")
@@ -29,8 +37,15 @@ def split(seed: Dataset):
     labels = [e.intent for e in seed.examples]
     train_x, test_x, train_y, test_y = train_test_split(texts, labels, test_size=0.2, stratify=labels,
                                                         random_state=7)
-    classifier = IntentClassifier.train([normalizer(t) for t in train_x], train_y, segmenter)
+    variants = _variants(seed)
+    classifier = IntentClassifier.train([normalizer(t) for t in [*train_x, *variants]],
+                                        [*train_y, *variants.values()], segmenter)
     return classifier, normalizer, test_x, test_y
+
+
+def _variants(seed: Dataset) -> dict[str, str]:
+    """The entries' question variants the assistant trains on besides the examples: text -> intent."""
+    return {e.text: e.intent for e in training_examples(seed.examples, seed.entries) if e.origin == "entry"}
 
 
 def _rank(split, text: str):
@@ -50,9 +65,11 @@ def held_out(seed: Dataset) -> tuple[list[str], list[str], list[str]]:
     limits = Thresholds(settings.answer_threshold, settings.clarify_threshold, settings.margin)
     texts = [normalizer(e.text) for e in seed.examples]
     labels = [e.intent for e in seed.examples]
+    variants = {normalizer(text): intent for text, intent in _variants(seed).items()}
     predicted, actions = [""] * len(texts), [""] * len(texts)
     for train, test in StratifiedKFold(5, shuffle=True, random_state=13).split(texts, labels):
-        classifier = IntentClassifier.train([texts[i] for i in train], [labels[i] for i in train], segmenter)
+        classifier = IntentClassifier.train([*(texts[i] for i in train), *variants],
+                                            [*(labels[i] for i in train), *variants.values()], segmenter)
         for i in test:
             ranking = read_message(classifier.rank, texts[i]).ranking
             predicted[i], actions[i] = ranking[0].intent, decide(ranking, limits).action

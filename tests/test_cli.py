@@ -71,14 +71,15 @@ def test_ask_one_question_is_human_readable(db_path: Path) -> None:
 def test_export_import_round_trip_and_a_broken_row_is_named(db_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "export"
     assert run(["kb", "export", "--format", "yaml", str(out)], db_path).returncode == 0
-    entries = yaml.safe_load((out / "entries.yaml").read_text(encoding="utf-8"))
-    entries[6]["intent"] = "weather"
-    (out / "entries.yaml").write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
+    path = out / "entries" / "housing_purchase.yaml"  # one file per intent
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries[2]["intent"] = "weather"
+    path.write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
     done = run(["kb", "import", str(out)], db_path)
     assert done.returncode == 2
-    assert "entries.yaml, row 7" in done.stderr and "intent" in done.stderr
-    entries[6]["intent"] = "housing_purchase"
-    (out / "entries.yaml").write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
+    assert "entries/housing_purchase.yaml, row 3" in done.stderr and "intent" in done.stderr
+    entries[2]["intent"] = "housing_purchase"
+    path.write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
     assert run(["kb", "import", str(out)], db_path).returncode == 0
 
 

@@ -159,13 +159,14 @@ def test_a_written_answer_becomes_an_entry_the_assistant_uses(db_path: Path) -> 
     assert json.loads(done.stdout)["entry_id"] == "rental_housing-review-1"
     with KnowledgeBase.open(db_path) as kb:
         entry = kb.entry("rental_housing-review-1")
-        assert entry.status == "active" and entry.sources[0].title == queue.STAFF_SOURCE
-        assert entry.sources[0].fact == "staff" and entry.questions == (question,)
+        assert entry.status == "active" and entry.sources == ("staff",) and entry.facts == ()
+        assert entry.questions == (question,)
         assert entry.contact  # whom to ask: the intent's contact
     assert ask(db_path, question)[0]["outcome"] == "fallback"  # the accepted model answers until `train`
     assert run(["train", "--folds", "3"], db_path).returncode == 0
     reply = ask(db_path, question)[0]
     assert reply["entry_id"] == "rental_housing-review-1" and "rent subsidy" in reply["answer"]
+    assert queue.STAFF_SOURCE in reply["answer"] and reply["sources"][0]["kind"] == "staff"
 
 
 def test_every_decision_is_logged_and_bumps_the_content_version(db_path: Path) -> None:

@@ -17,12 +17,13 @@ import pytest
 from telegram.ext import Application
 
 from benchmarks.loopback import BOT, TOKEN, BotApiServer, Call
-from bot.channels.tg.app import build_application, webhook_options
+from bot.channels.tg.app import build_application, start, stop
 from bot.channels.tg.buttons import Press, decode, encode
 from bot.channels.tg.render import reply_html, size
 from bot.engine.assistant import Assistant
 from bot.engine.reply import Reply
 from bot.settings import Settings
+from knowledge.models import Source, Text
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -40,21 +41,13 @@ def tg_settings(settings: Settings, server: BotApiServer) -> Settings:
 
 async def start_bot(settings: Settings, assistant: Assistant) -> Application:
     app = build_application(settings, assistant)
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    await app.start()
+    app.bot_data["intake"] = await start(app, poll_timeout=1)
     return app
 
 
 async def stop_bot(app: Application, server: BotApiServer) -> None:
     server.release()
-    assert app.updater is not None
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
+    await stop(app, app.bot_data["intake"])
     server._closing = False  # the server may serve a restarted bot
 
 
@@ -96,7 +89,7 @@ async def test_start_welcomes_in_chinese_with_a_topic_menu_and_registers_command
     commands = server.sent("setMyCommands")
     assert {c.params.get("language_code") for c in commands} == {None, "zh"}
     zh = next(c for c in commands if c.params.get("language_code") == "zh")
-    assert {c["command"] for c in zh.params["commands"]} == {"start", "help", "topics", "lang", "human", "forget"}
+    assert {c["command"] for c in zh.params["commands"]} == {"start", "help", "topics", "eligibility", "lang", "human", "forget"}
 
 
 async def test_start_speaks_english_to_an_english_client_and_deep_links_open_a_topic(
@@ -342,11 +335,12 @@ async def test_hostile_input_is_escaped(bot: Application, server: BotApiServer) 
 
 def test_long_replies_are_split_below_the_limit_without_breaking_markup() -> None:
     text = ("<b>&amp; 博士 " * 900) + "\n" + ("x" * 5000)
-    reply = Reply(text=text, lang="zh", intent="x", confidence=1.0, outcome="answer", sources=("来源：<a>",))
+    source = Source(id="s", title=Text("<a>", "<a>"), url='https://example.org/"><script>', kind="news")
+    reply = Reply(text=text, lang="zh", intent="x", confidence=1.0, outcome="answer", sources=(source,))
     chunks = reply_html(reply)
     assert len(chunks) > 1 and all(size(c) <= 4096 for c in chunks)
     joined = "".join(chunks)
-    assert "<b>" not in joined and "&lt;a&gt;" in joined
+    assert "<b>" not in joined and "&lt;a&gt;" in joined and "<script>" not in joined
     assert not any(re.search(r"&[a-z]*$", c) for c in chunks)
 
 
@@ -392,30 +386,38 @@ async def test_webhook_mode_accepts_only_requests_with_the_secret_token(
     settings = dataclasses.replace(tg_settings, webhook_url="https://bot.example.test/tg-hook",
                                    webhook_listen=f"127.0.0.1:{port}", webhook_secret="s3cret")
     app = build_application(settings, assistant)
-    await app.initialize()
-    assert app.updater is not None
-    options = webhook_options(settings)
-    await app.updater.start_webhook(**options)  # type: ignore[arg-type]
-    await app.start()
+    hook = await start(app)
     try:
-        assert server.sent("setWebhook")[0].params["secret_token"] == "s3cret"
+        registered = server.sent("setWebhook")[0].params
+        assert registered["secret_token"] == "s3cret" and registered["allowed_updates"] == ["message", "callback_query"]
         update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "你好",
                                               "chat": server.chat(1100), "from": server.user(1100)}}
         url = f"http://127.0.0.1:{port}/tg-hook"
+        secret = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+        # refused from the headers alone (a missing or wrong secret; a body over the cap), before the body
+        assert await status_before_body(port, "/tg-hook", 100, "") == 403
+        assert await status_before_body(port, "/tg-hook", 100, "wrong") == 403
+        assert await status_before_body(port, "/tg-hook", 30 << 20, "") == 403
+        assert await status_before_body(port, "/tg-hook", 30 << 20, "s3cret") == 413
         async with aiohttp.ClientSession() as session:
-            async with session.post(url, json=update) as forged:
-                assert forged.status == 403
-            async with session.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as bad:
-                assert bad.status == 403
             mark = len(server.calls)
-            async with session.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}) as ok:
+            async with session.post(url, json=update, headers=secret) as ok:
                 assert ok.status == 200
         assert (await server.wait_message(1100, since=mark)).text
         assert not server.sent("sendMessage", 1100)[:-1]
     finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+        await stop(app, hook)
+
+
+async def status_before_body(port: int, path: str, length: int, secret: str) -> int:
+    """Send only the headers of a POST announcing ``length`` bytes; the status the server answers with."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write((f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  f"Content-Length: {length}\r\nX-Telegram-Bot-Api-Secret-Token: {secret}\r\n\r\n").encode())
+    await writer.drain()
+    status = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()
+    return int(status.split()[1])
 
 
 async def test_a_slow_bot_api_does_not_serialise_chats(bot: Application, server: BotApiServer) -> None:

@@ -129,8 +129,8 @@ async def test_reload_and_export(bot: Application, server: BotApiServer, assista
     server.message(STAFF, "/export", user_id=STAFF)
     sent = await server.wait_for(lambda c: c.method == "sendDocument" and c.chat_id == STAFF, mark)
     archive = zipfile.ZipFile(io.BytesIO(sent.params["_files"]["document"]))
-    assert {"entries.yaml", "intents.yaml"} <= set(archive.namelist())
-    assert "housing_purchase" in archive.read("entries.yaml").decode()
+    assert {"entries/housing_purchase.yaml", "intents.yaml", "sources.yaml", "facts.yaml"} <= set(archive.namelist())
+    assert "housing_purchase" in archive.read("entries/housing_purchase.yaml").decode()
 
 
 @pytest.mark.parametrize("command", STAFF_COMMANDS, ids=lambda c: c.name)

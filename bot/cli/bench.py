@@ -19,6 +19,7 @@ from pathlib import Path
 from bot.engine.assistant import Assistant
 from bot.engine.understanding import Understanding
 from bot.settings import Settings
+from bot.staff import judged
 from bot.staff.training import ensure_model
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
 
@@ -76,6 +77,17 @@ def _training_seconds(db: Path, runs: int = 3) -> float:
             Understanding.from_kb(kb, retrain=True)
             times.append(time.perf_counter() - started)
     return round(statistics.median(times), 3)
+
+
+def run_judged(settings: Settings, path: str | None = None) -> dict[str, object]:
+    """The judged score of the seed knowledge base (a scratch copy), with the misses."""
+    items = judged.load(path or judged.DEFAULT_SET)
+    with tempfile.TemporaryDirectory() as tmp:
+        assistant = Assistant.open(settings.with_db(_scratch_db(Path(tmp))))
+        try:
+            return judged.judge(assistant, items)
+        finally:
+            assistant.close()
 
 
 def run_bench(settings: Settings, rounds: int = 5) -> dict[str, object]:

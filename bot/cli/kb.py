@@ -28,9 +28,11 @@ from knowledge import (
     KnowledgeError,
     ValidationError,
     changes,
+    provenance,
     read_dir,
 )
 from knowledge.models import Contact, Entry
+from knowledge.provenance import Register
 from knowledge.seedfiles import TERM_KINDS, load_yaml, read_text
 
 FIELD_OPTIONS = (("--intent", "intent"), ("--title-zh", "title.zh"), ("--title-en", "title.en"),
@@ -38,7 +40,7 @@ FIELD_OPTIONS = (("--intent", "intent"), ("--title-zh", "title.zh"), ("--title-e
                  ("--effective", "effective"), ("--reviewed", "reviewed"), ("--status", "status"))
 EDIT_HEADER = ("# 编辑条目 {id}：保存并关闭编辑器即生效；不做修改直接关闭则取消。以 # 开头的行会被忽略。\n"
                "# Edit entry {id}: save and close the editor to apply, or leave it unchanged to cancel.\n"
-               "# The format is that of knowledge/seed/entries.yaml.\n")
+               "# The format is that of knowledge/seed/entries/<intent>.yaml (README.md there).\n")
 EDITOR_SHELL = '${VISUAL:-${EDITOR:-vi}} "$1"'  # the shell, not Python, reads the editor's name
 
 
@@ -63,10 +65,21 @@ def add_commands(sub: argparse._SubParsersAction, kb_sub: argparse._SubParsersAc
     edit.add_argument("id", nargs="?")
     edit.add_argument("--fresh", action="store_true", help="start from the entry, not from a rejected draft")
     _field_options(edit)
+    for cmd in (add, edit):
+        cmd.add_argument("--fact", action="append", default=[],
+                         help="a fact id of facts.yaml the answer rests on (repeat; with edit, replaces the list)")
     retire = _writer(kb_sub, "retire", "take an entry out of the answers (revertible)")
     retire.add_argument("id", nargs="?")
     validate = kb_sub.add_parser("validate", help="check the database, or a directory in the export layout")
     validate.add_argument("dir", nargs="?")
+    validate.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                          help="check the windows as of this day (default: today in Dalian)")
+    sources = kb_sub.add_parser("sources", help="the source register: per document, how many active entries cite it")
+    sources.add_argument("--json", action="store_true")
+    facts = kb_sub.add_parser("facts", help="the facts sheet: per fact, its status and the entries citing it")
+    facts.add_argument("--unused", action="store_true", help="only the facts no active entry cites, with the reason")
+    facts.add_argument("--json", action="store_true")
+    _catalogue_commands(kb_sub)
     backup = kb_sub.add_parser("backup", help="copy the database to FILE (SQLite online backup)")
     backup.add_argument("file", nargs="?")
     backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
@@ -96,6 +109,15 @@ def _field_options(cmd: argparse.ArgumentParser) -> None:
 
 def _dest(option: str) -> str:
     return "f_" + option.lstrip("-").replace("-", "_")
+
+
+def _catalogue_commands(kb_sub: argparse._SubParsersAction) -> None:
+    catalogue = kb_sub.add_parser("catalogue", help="the shortage-talent catalogue: list, import FILE.csv")
+    actions = catalogue.add_subparsers(dest="catalogue_command")
+    listing = actions.add_parser("list", help="the occupations (--json: JSON lines)")
+    listing.add_argument("--json", action="store_true")
+    imp = _writer(actions, "import", "replace the catalogue with a published list (CSV), all or nothing")
+    imp.add_argument("file", metavar="FILE.csv")
 
 
 def _terms_commands(kb_sub: argparse._SubParsersAction) -> None:
@@ -155,6 +177,8 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
              if getattr(args, _dest(option), None) is not None}
     if found.get("reviewed") == "today":
         found["reviewed"] = date.today().isoformat()
+    if getattr(args, "fact", None):
+        found["facts"] = list(args.fact)
     return found
 
 
@@ -194,10 +218,12 @@ def cmd_show(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: T
     with _kb(settings) as kb:
         entry = kb.entry(entry_id)
         contact = next((c for c in kb.contacts() if c.id == entry.contact), None)
+        register = Register(kb.sources(), kb.facts())
     if args.json:
-        _json_line(out, dataclasses.asdict(entry))
+        _json_line(out, dict(dataclasses.asdict(entry), shown_sources=[s.id for s in register.sources_for(entry)]))
         return 0
-    print(render_entry(entry, contact_line(contact) if contact else entry.contact, settings.staff_lang), file=out)
+    print(render_entry(entry, contact_line(contact) if contact else entry.contact, register, settings.staff_lang),
+          file=out)
     return 0
 
 
@@ -206,7 +232,7 @@ def contact_line(contact: Contact) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def render_entry(e: Entry, contact: str | None, lang: str = "zh") -> str:
+def render_entry(e: Entry, contact: str | None, register: Register | None = None, lang: str = "zh") -> str:
     """An entry for people: every field, both languages; the labels in ``lang``."""
     lines = [say("entry_head", lang, id=e.id, status=e.status, intent=e.intent),
              say("entry_title", lang, which="zh", text=e.title.zh), say("entry_title", lang, which="en", text=e.title.en)]
@@ -216,8 +242,14 @@ def render_entry(e: Entry, contact: str | None, lang: str = "zh") -> str:
         lines += [say("entry_questions", lang), *(f"  - {q}" for q in e.questions)]
     for text_lang in ("zh", "en"):
         lines += [say("entry_answer", lang, which=text_lang), *(f"  {line}" for line in e.answer.get(text_lang).splitlines())]
-    lines.append(say("entry_sources", lang) if e.sources else say("entry_no_sources", lang))
-    lines += [f"  - [{s.fact}] {s.title} ({s.date or say('no_date', lang)}) {s.url or ''}".rstrip() for s in e.sources]
+    lines.append(say("entry_facts", lang, text=", ".join(e.facts) or say("none", lang)))
+    if e.window:
+        lines.append(say("entry_window", lang, text=", ".join(f"{k}={v}" for k, v in e.window.as_dict().items())))
+    shown = {s.id for s in register.sources_for(e)} if register else set()
+    cited = register.cited(e) if register else []
+    lines.append(say("entry_sources_shown", lang) if cited else say("entry_no_sources", lang))
+    lines += [f"  {'*' if s.id in shown else '-'} [{s.id}] {s.kind}: {s.title.zh} ({s.date or say('no_date', lang)}) "
+              f"{s.url or ''}".rstrip() for s in cited]
     lines.append(say("entry_contact", lang, contact=contact or say("none", lang)))
     if e.followups:
         lines.append(say("entry_followups", lang, text=", ".join(e.followups)))
@@ -365,15 +397,77 @@ def cmd_revert(args: argparse.Namespace, settings: Settings, stdin: TextIO, out:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    today = getattr(args, "today", None)
     if args.dir:
-        problems, what = changes.directory_problems(args.dir), args.dir
+        problems, what = changes.directory_problems(args.dir, today), args.dir
     else:
         with _kb(settings) as kb:
-            problems, what = changes.content_problems(kb), str(settings.db_path)
+            problems, what = changes.content_problems(kb, today), str(settings.db_path)
     for problem in problems:
         print(f"problem: {problem}", file=out)
     print(f"{what}: {len(problems)} problems" if problems else f"{what}: no problems", file=out)
     return 1 if problems else 0
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    with _kb(settings) as kb:
+        sources = kb.sources()
+        depending = Register(sources, kb.facts()).dependents(kb.entries())
+    for source in sources:
+        users = depending.get(source.id, [])
+        if args.json:
+            _json_line(out, {"id": source.id, "kind": source.kind, "title": source.title.as_dict(),
+                             "office": source.office.as_dict(), "number": source.number, "url": source.url,
+                             "date": source.date, "facts": list(source.facts), "entries": len(users),
+                             "entry_ids": users})
+        else:
+            print(f"{len(users):4} {source.kind:8} {source.id:44} {_short(source.title.zh, 40)}", file=out)
+    if not args.json:
+        unused = sum(1 for s in sources if not depending.get(s.id))
+        print(f"{len(sources)} sources ({unused} cited by no active entry); "
+              "the first column is the number of active entries that depend on each", file=out)
+    return 0
+
+
+def cmd_facts(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    with _kb(settings) as kb:
+        facts = kb.facts()
+        uses = provenance.fact_uses(kb.entries(), kb.contacts())
+    shown = [f for f in facts if not args.unused or f.id not in uses]
+    for fact in shown:
+        users = uses.get(fact.id, [])
+        if args.json:
+            _json_line(out, {"id": fact.id, "title": fact.title, "status": fact.status,
+                             "superseded_by": list(fact.superseded_by), "confidence": fact.confidence,
+                             "used_by": users, "unused_reason": fact.unused_reason})
+        else:
+            why = f"  unused: {fact.unused_reason or 'NO REASON GIVEN'}" if not users else ""
+            print(f"{fact.id:6} {fact.status:10} {len(users):3}  {_short(fact.title, 50)}{why}", file=out)
+    if not args.json:
+        missing = sum(1 for f in facts if f.id not in uses and not f.unused_reason)
+        print(f"{len(shown)} facts; {sum(1 for f in facts if f.id not in uses)} cited by no active entry or "
+              f"contact, {missing} of them without a reason (facts.yaml, unused_reason)", file=out)
+    return 0
+
+
+def cmd_catalogue(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    action = args.catalogue_command or "list"
+    with _kb(settings) as kb:
+        if action == "import":
+            return _done(changes.import_catalogue(kb, args.file, who(args)), out, settings.staff_lang)
+        rows = kb.catalogue()
+    for row in rows:
+        if getattr(args, "json", False):
+            _json_line(out, row)
+        else:
+            stars = "★" * int(row["stars"]) if row.get("stars") else row.get("level") or ""
+            print(f"{row['occupation']:20} {row.get('industry') or '':16} {stars:6} {row.get('edition') or ''}",
+                  file=out)
+    if not getattr(args, "json", False):
+        print(f"{len(rows)} occupations" if rows else
+              "the catalogue is empty: import the published list with "
+              "python run_bot.py kb catalogue import FILE.csv", file=out)
+    return 0
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
@@ -410,5 +504,6 @@ def cmd_terms(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
 COMMANDS: dict[str, Command] = {
     "kb list": cmd_list, "kb show": cmd_show, "kb add": cmd_add, "kb edit": cmd_edit, "kb retire": cmd_retire,
     "kb validate": cmd_validate, "kb backup": cmd_backup, "kb history": cmd_history, "kb revert": cmd_revert,
-    "kb stale": cmd_stale, "kb terms": cmd_terms,
+    "kb stale": cmd_stale, "kb terms": cmd_terms, "kb sources": cmd_sources, "kb facts": cmd_facts,
+    "kb catalogue": cmd_catalogue,
 }

@@ -13,7 +13,9 @@ import logging
 import sys
 from typing import Sequence, TextIO
 
+from bot.cli import check as checkcli
 from bot.cli import kb as kbcli
+from bot.cli import notices as noticescli
 from bot.cli import review as reviewcli
 from bot.cli import stats as statscli
 from bot.cli.command import Command
@@ -22,7 +24,7 @@ from bot.staff.texts import say
 from knowledge import SEED_DIR, Dataset, KnowledgeBase, KnowledgeError, loading, read_dir, write_dir
 from knowledge.loading import MAX_SHRINK
 
-STAFF_COMMANDS = (kbcli, reviewcli, statscli)
+STAFF_COMMANDS = (kbcli, reviewcli, statscli, checkcli, noticescli)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="load-test the Telegram bot beside an echo bot on a loopback Bot API server")
     bench.add_argument("--chats", type=int, default=200, help="with --telegram: simulated chats")
     bench.add_argument("--messages", type=int, default=5, help="with --telegram: messages per chat")
+    bench.add_argument("--judged", nargs="?", const="", metavar="FILE.yaml",
+                       help="the share of a judged question set answered right "
+                            "(default: tests/data/judged_questions.yaml)")
     return parser
 
 
@@ -121,11 +126,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: Te
     )
 
     try:
-        run_telegram(settings)
+        return run_telegram(settings)
     except TelegramUnreachable as exc:
         print(say("error", settings.staff_lang, reason=exc), file=sys.stderr)
         return 3
-    return 0
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
@@ -195,8 +199,12 @@ def cmd_bench(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
         telegram = run_telegram_bench(chats=args.chats, messages=args.messages)
         print(json.dumps(telegram, ensure_ascii=False, indent=2), file=out)
         return 0
-    from bot.cli.bench import run_bench
+    from bot.cli.bench import run_bench, run_judged
 
+    if args.judged is not None:
+        result = run_judged(settings, args.judged or None)
+        print(json.dumps(result, ensure_ascii=False, indent=2), file=out)
+        return 0
     result = run_bench(settings, rounds=args.rounds)
     print(json.dumps(result, ensure_ascii=False, indent=2), file=out)
     return 0

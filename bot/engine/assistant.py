@@ -2,9 +2,12 @@
 
 One Assistant is built from Settings and a knowledge base and passed to the
 console, ``ask`` and Telegram alike. ``handle`` runs the whole answer path:
-read the message, resolve follow-ups from the session's context, decide by
-confidence, retrieve the entry, compose the Reply, log the query (and queue it
-for review when the assistant could not answer).
+load the session's dialogue state (``session``), read the message, resolve it
+against the conversation (``dialogue``: a follow-up is read in the light of the
+topic), decide by confidence, retrieve the entry for the person's case, compose
+the Reply in the person's language and script, log the query (queueing it for
+review when the assistant could not answer) and save the state. While a
+hand-off is open (``handoff``), the person's words go to staff instead.
 """
 
 from __future__ import annotations
@@ -16,20 +19,25 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from bot.engine import catalogue, handoff
 from bot.engine.compose import Composer
-from bot.engine.dialogue import PROCESS_INTENTS, Context, resolve, topic_of
+from bot.engine.dialogue import PROCESS_INTENTS, Resolution, named_topic, resolve
 from bot.engine.refresh import Stamp, live_stamp
 from bot.engine.reply import Reply
 from bot.engine.retrieve import Retriever
-from bot.engine.texts import t
+from bot.engine.script import Scripts
+from bot.engine.session import DialogueState, Facts, Handoff, Sessions, Topic
+from bot.engine.summary import with_offer
+from bot.engine.texts import facts_label, t
 from bot.engine.understanding import Understanding
 from bot.settings import Settings
 from intents.classifier import Prediction
-from intents.decide import Decision, Thresholds, decide
-from intents.entities import Entities
+from intents.decide import OUT_OF_SCOPE, Decision, Thresholds, decide
 from intents.normalize import MAX_CHARS, detect_lang, has_words
+from intents.reading import Reading
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
-from knowledge.models import QueryRecord
+from knowledge.models import Entry, QueryRecord
+from knowledge.provenance import Register
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,7 @@ SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "bot_capabilities"})
 MENU = ("housing_purchase", "rental_housing", "settlement_allowance", "talent_recognition", "hukou_registration",
         "foreign_talent")
 MAX_LOGGED = 10_000  # characters of one message kept in the log
+HUMAN = "human_agent"
 
 
 class Assistant:
@@ -47,6 +56,8 @@ class Assistant:
         self.settings = settings
         self.understanding = understanding or Understanding.from_kb(kb)
         self.thresholds = Thresholds(settings.answer_threshold, settings.clarify_threshold, settings.margin)
+        self.sessions = Sessions(kb, settings.context_minutes)
+        self.scripts = Scripts()
         self.reload_content()
         self._loaded_stamp: Stamp = stamp
         self.on_stale: Callable[[], None] | None = None
@@ -65,8 +76,10 @@ class Assistant:
         """Re-read entries, contacts and intents (after an edit or import)."""
         intents = self.kb.intents()
         self.policy_intents = frozenset(i.id for i in intents if i.kind == "policy")
-        self.composer = Composer(intents, self.kb.contacts())
-        self.retriever = Retriever(self.kb.entries(), self.understanding.segmenter, self.understanding.normalizer)
+        contacts, entries = self.kb.contacts(), self.kb.entries()
+        self.catalogue = catalogue.Catalogue(self.kb.catalogue(), entries)
+        self.composer = Composer(intents, contacts, Register(self.kb.sources(), self.kb.facts()))
+        self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts)
 
     # ------------------------------------------------------------ the answer path
 
@@ -74,84 +87,173 @@ class Assistant:
         started = time.perf_counter()
         self.refresh()
         raw = (text if isinstance(text, str) else "").encode("utf-8", "replace").decode("utf-8")
-        user_key = self.kb.pseudonym(channel, user if user is not None else session)
-        session_key = self.kb.pseudonym(channel, f"session:{session}")
-        state = self.kb.load_session(session_key, self.settings.context_minutes)
-        reading = self.understanding.read(raw)
-        lang = state.get("lang") or detect_lang(reading.normalized, default=state.get("last_lang", "zh"))
-        if not has_words(reading.core):
-            reply = self._nothing_to_read(lang)
-            return self._finish(reply, raw, user_key, session_key, channel, started, state, None)
-        context = Context.from_dict(state.get("context"))
-        resolution = resolve(reading.core, reading.entities, reading.ranking, context, self.understanding.segmenter,
-                             self.policy_intents)
-        if resolution.continued and context is not None:
-            decision = Decision("answer", context.intent, context.confidence, "continues previous turn",
-                                tuple(resolution.ranking[:3]))
-        elif resolution.leaning and resolution.ranking[0].confidence >= self.thresholds.clarify:
-            top = resolution.ranking[0]
-            decision = Decision("answer", top.intent, top.confidence, "follow-up topic", tuple(resolution.ranking[:3]))
+        user_key, session_key = self._keys(channel, session, user)
+        state = self.sessions.load(session_key).next_turn()
+        reading = self.understanding.read(raw, self.thresholds)
+        lang = state.lang or detect_lang(reading.normalized, default=state.spoken or "zh")
+        state = dataclasses.replace(state, spoken=lang, script=self.scripts.of(raw, state.script)).heard("person", raw)
+        if state.handoff.open:
+            reply, state = self._pass_on(raw, lang, state)
+        elif not has_words(reading.core):
+            reply = Reply(text=t("empty", lang), lang=lang, intent=OUT_OF_SCOPE, confidence=0.0, outcome="fallback")
         else:
-            decision = decide(resolution.ranking, self.thresholds)
-        reply, new_context = self._respond(decision, resolution.entities, reading.core, lang, context)
+            state = state.told(reading.entities)
+            resolution = resolve(reading, state, self.understanding.segmenter.tokens, self.understanding.rank,
+                                 self.thresholds, self.policy_intents)
+            decision = resolution.decision or decide(resolution.ranking, self.thresholds)
+            log.debug("turn %s: %s, %s %s (%.2f: %s)", state.turn, resolution.kind, decision.action, decision.intent,
+                      decision.confidence, decision.reason)
+            reply, state = self._respond(decision, resolution, reading, lang, state)
         if len(raw) > MAX_CHARS:
             reply = dataclasses.replace(reply, notice=t("long", lang))
-        return self._finish(reply, raw, user_key, session_key, channel, started, state, new_context)
+        return self._finish(reply, raw, user_key, session_key, channel, started, state)
 
     def choose(self, intent: str, session: str, user: str | None = None, channel: str = "console",
                topic: str | None = None) -> Reply:
         """A button press: answer ``intent`` (about ``topic``) as if the person had asked it plainly."""
         started = time.perf_counter()
-        user_key = self.kb.pseudonym(channel, user if user is not None else session)
-        session_key = self.kb.pseudonym(channel, f"session:{session}")
-        state = self.kb.load_session(session_key, self.settings.context_minutes)
-        lang = state.get("lang") or state.get("last_lang", "zh")
-        context = Context.from_dict(state.get("context"))
-        if topic and context is not None:
-            context = dataclasses.replace(context, topic=topic)
-        elif topic:
-            context = Context(topic, topic, Entities(), 1.0)
-        entities = context.entities if context else Entities()
-        decision = Decision("answer", intent, 1.0, "chosen", (Prediction(intent, 1.0),))
-        reply, new_context = self._respond(decision, entities, "", lang, context)
+        user_key, session_key = self._keys(channel, session, user)
+        state = self.sessions.load(session_key).next_turn()
+        lang = state.lang or state.spoken or "zh"
         label = self.composer.label(intent, lang)
-        return self._finish(reply, f"[{label}]", user_key, session_key, channel, started, state, new_context)
+        state = dataclasses.replace(state, spoken=lang).heard("person", f"[{label}]")
+        previous = state.topic
+        case = previous.case if previous and (not topic or topic == previous.subject) else Facts()
+        if intent in self.policy_intents and (topic or previous is None or intent not in PROCESS_INTENTS):
+            subject = topic or (intent if intent in self.policy_intents and intent not in PROCESS_INTENTS else None)
+            subject = subject or (previous.subject if previous else None)
+            text = previous.text if previous and subject == previous.subject else ""
+            state = state.on_topic(Topic(intent, subject, case, text, 1.0, state.turn))
+        decision = Decision("answer", intent, 1.0, "chosen", (Prediction(intent, 1.0),))
+        subject = state.topic.subject if state.topic else None
+        resolution = Resolution("chosen", [Prediction(intent, 1.0)], case, decision, subject)
+        reading = Reading("", "", case.values, [Prediction(intent, 1.0)])
+        reply, state = self._respond(decision, resolution, reading, lang, state)
+        return self._finish(reply, f"[{label}]", user_key, session_key, channel, started, state)
 
-    def _respond(self, decision: Decision, entities: Entities, core: str, lang: str,
-                 context: Context | None) -> tuple[Reply, Context | None]:
+    def _respond(self, decision: Decision, resolution: Resolution, reading: Reading, lang: str,
+                 state: DialogueState) -> tuple[Reply, DialogueState]:
         cands = tuple((p.intent, round(p.confidence, 4)) for p in decision.candidates)
         top = Prediction(decision.intent, decision.confidence)
         if decision.action == "clarify":
-            options = tuple(p for p in decision.candidates if p.intent != "out_of_scope")
-            return self.composer.clarify(lang, top, options, cands), context
+            options = tuple(p for p in decision.candidates if p.intent != OUT_OF_SCOPE)
+            return self.composer.clarify(lang, top, options, cands), state
         if decision.action == "fallback":
-            entry = self.retriever.general("out_of_scope")
-            return self.composer.conversation(entry, lang, top, "fallback", cands), context
+            entry = self.retriever.general(OUT_OF_SCOPE)
+            reply = self.composer.conversation(entry, lang, top, "fallback", cands)
+            return reply, self._elsewhere(state, resolution, reading)
         intent = decision.intent
+        if intent == HUMAN:
+            return self._request_person(decision, lang, state, cands)
         if intent not in self.policy_intents:
-            outcome = "handoff" if intent == "human_agent" else "smalltalk"
-            entry = self.retriever.best(intent, entities, core)
+            entry = self.retriever.best(intent, resolution.case.values, reading.core)
             menu = MENU if intent in ("greeting", "bot_capabilities") else ()
-            return self.composer.conversation(entry, lang, top, outcome, cands, menu), context
-        topic = topic_of(decision.candidates, self.policy_intents, context) if intent in PROCESS_INTENTS else None
-        entry = self.retriever.best(intent, entities, core, topic) or self.retriever.general(intent)
-        if entry is None:
-            fallback = self.retriever.general("out_of_scope")
-            return self.composer.conversation(fallback, lang, top, "fallback", cands), context
-        topic_entry = self.retriever.best(topic, entities, "") if topic else None
-        reply = self.composer.answer(entry, lang, top, cands, topic, topic_entry)
-        subject = topic or (intent if intent not in PROCESS_INTENTS else None)
-        return reply, Context(intent, subject, entities, decision.confidence)
+            return self.composer.conversation(entry, lang, top, "smalltalk", cands, menu), state
+        return self._answer(decision, resolution, reading, lang, state, cands)
 
-    def _nothing_to_read(self, lang: str) -> Reply:
-        return Reply(text=t("empty", lang), lang=lang, intent="out_of_scope", confidence=0.0, outcome="fallback")
+    def _answer(self, decision: Decision, resolution: Resolution, reading: Reading, lang: str,
+                state: DialogueState, cands: tuple[tuple[str, float], ...]) -> tuple[Reply, DialogueState]:
+        intent = decision.intent
+        top = Prediction(intent, decision.confidence)
+        subject = self._subject(intent, resolution, decision)
+        case = resolution.case
+        entities = state.effective(case)
+        topic = subject if intent in PROCESS_INTENTS else None
+        entry = self.retriever.best(intent, entities, reading.core, topic) or self.retriever.general(intent)
+        if entry is None:
+            fallback = self.retriever.general(OUT_OF_SCOPE)
+            return self.composer.conversation(fallback, lang, top, "fallback", cands), state
+        topic_entry = self.retriever.best(topic, entities, "") if topic else None
+        listed = self.catalogue.answer(reading.core, entities, lang) if intent == catalogue.INTENT else None
+        if listed is not None:  # an occupation named: the imported list says, or the honest entry does
+            entry = listed.entry or entry
+        reply = self.composer.answer(entry, lang, top, cands, topic, topic_entry, body=listed.text if listed else None)
+        reply = with_offer(reply, entry, self.kb.entries, self.composer)
+        reply = self._with_assumptions(reply, entry, state.carried(case), lang)
+        previous = state.topic
+        text = previous.text if previous and resolution.continued and previous.subject == subject else reading.core
+        return reply, state.on_topic(Topic(intent, subject, case, text, decision.confidence, state.turn))
+
+    def _subject(self, intent: str, resolution: Resolution, decision: Decision) -> str | None:
+        """The benefit this answer is about: the intent itself, or for a process question the one it names
+        or the conversation's."""
+        if intent not in PROCESS_INTENTS:
+            return intent
+        if resolution.subject:
+            return resolution.subject
+        return named_topic(decision.candidates, self.policy_intents) or named_topic(resolution.ranking,
+                                                                                    self.policy_intents)
+
+    @staticmethod
+    def _with_assumptions(reply: Reply, entry: Entry, carried: dict[str, object], lang: str) -> Reply:
+        """Name the facts from earlier turns that chose this entry ("按您说的硕士学历："), so they can be corrected."""
+        used = {k: v for k, v in carried.items() if k in entry.conditions}
+        label = facts_label(used, lang) if used else ""
+        if not label:
+            return reply
+        return dataclasses.replace(reply, text=t("assumed", lang, facts=label) + reply.text)
+
+    def _elsewhere(self, state: DialogueState, resolution: Resolution, reading: Reading) -> DialogueState:
+        """Out of scope because of another city: keep the benefit, so that "大连呢" can answer it for Dalian."""
+        if not reading.entities.other_place:
+            return state
+        subject = resolution.subject or next((p.intent for p in reading.ranking if p.intent in self.policy_intents
+                                              and p.intent not in PROCESS_INTENTS), None)
+        if subject is None:
+            return state
+        confidence = next((p.confidence for p in reading.ranking if p.intent == subject), 0.0)
+        text = state.topic.text if state.topic and resolution.kind == "elsewhere" else reading.core
+        return state.on_topic(Topic(OUT_OF_SCOPE, subject, resolution.case, text, confidence, state.turn,
+                                    elsewhere=True))
+
+    # ---- hand-off
+
+    def _request_person(self, decision: Decision, lang: str, state: DialogueState,
+                        cands: tuple[tuple[str, float], ...]) -> tuple[Reply, DialogueState]:
+        state, relay = handoff.request(state)
+        entry = self.retriever.general(HUMAN)
+        reply = self.composer.conversation(entry, lang, Prediction(HUMAN, decision.confidence), "handoff", cands)
+        text = "\n\n".join(p for p in (reply.text, t("handoff_open", lang)) if p)
+        return dataclasses.replace(reply, text=text, relay=relay), state
+
+    def _pass_on(self, raw: str, lang: str, state: DialogueState) -> tuple[Reply, DialogueState]:
+        if handoff.is_cancel(raw):
+            state, relay = handoff.cancel(state)
+            reply = Reply(text=t("handoff_cancelled", lang), lang=lang, intent=HUMAN, confidence=1.0,
+                          outcome="handoff", relay=relay)
+            return reply, state
+        state, relay = handoff.pass_on(state, raw)
+        reply = Reply(text=t("handoff_passed", lang), lang=lang, intent=HUMAN, confidence=1.0, outcome="handoff",
+                      relay=relay)
+        return reply, state
+
+    def attach_ticket(self, session: str, ticket: int, channel: str = "console") -> None:
+        """The channel recorded the hand-off as ``ticket``: later messages are passed on under it."""
+        key = self._keys(channel, session, None)[1]
+        state = self.sessions.load(key)
+        if state.handoff.open:
+            self.sessions.update_handoff(key, dataclasses.replace(state.handoff, ticket=ticket))
+
+    def close_handoff(self, session_key: str) -> None:
+        """Staff replied (or the hand-off could not be delivered): the person talks to the assistant again."""
+        self.sessions.update_handoff(session_key, Handoff())
+
+    def session_key(self, session: str, channel: str = "console") -> str:
+        return self._keys(channel, session, None)[1]
+
+    # ---- logging and the state
+
+    def _keys(self, channel: str, session: str, user: str | None) -> tuple[str, str]:
+        user_key = self.kb.pseudonym(channel, user if user is not None else session)
+        return user_key, self.kb.pseudonym(channel, f"session:{session}")
 
     def _finish(self, reply: Reply, raw: str, user_key: str, session_key: str, channel: str, started: float,
-                state: dict, context: Context | None) -> Reply:
+                state: DialogueState) -> Reply:
+        reply = self.scripts.apply(reply, state.script)
         review = None
         if reply.outcome == "fallback" and has_words(raw):
             review = "fallback"
-        elif reply.outcome == "handoff":
+        elif reply.outcome == "handoff" and reply.relay is not None and (reply.relay.kind == "open" or reply.relay.first):
             review = "handoff"
         latency = (time.perf_counter() - started) * 1000
         record = QueryRecord(user=user_key, session=session_key, text=raw[:MAX_LOGGED], lang=reply.lang,
@@ -159,11 +261,8 @@ class Assistant:
                              entry_id=reply.entry_id, latency_ms=latency, candidates=reply.candidates,
                              channel=channel)
         query_id = self.kb.log_query(record, review)
-        state = dict(state)
-        state["last_lang"] = reply.lang
-        if context is not None:
-            state["context"] = context.to_dict()
-        self.kb.save_session(session_key, state)
+        state = state.heard("bot", f"{reply.intent} ({reply.outcome}): {reply.text.splitlines()[0] if reply.text else ''}")
+        self.sessions.save(session_key, state)
         buttons = reply.buttons + (self.composer.feedback_buttons(query_id) if reply.feedback else ())
         return dataclasses.replace(reply, query_id=query_id, buttons=buttons)
 
@@ -183,10 +282,7 @@ class Assistant:
         return t("feedback_sorry", lang)
 
     def set_language(self, session: str, lang: str, channel: str = "console") -> None:
-        session_key = self.kb.pseudonym(channel, f"session:{session}")
-        state = self.kb.load_session(session_key)
-        state["lang"] = lang
-        self.kb.save_session(session_key, state)
+        self.sessions.prefer(self.session_key(session, channel), lang)
 
     def forget(self, user: str, session: str, channel: str = "console") -> int:
         removed = self.kb.forget_user(self.kb.pseudonym(channel, user))

@@ -6,31 +6,20 @@ from bot.engine.reply import ASK, FEEDBACK, HUMAN, Button, Reply
 from bot.engine.texts import t
 from intents.classifier import Prediction
 from knowledge.models import Contact, Entry, Intent
+from knowledge.provenance import Register
 
 MAX_RELATED = 2
 
 
 class Composer:
-    def __init__(self, intents: list[Intent], contacts: list[Contact]):
+    def __init__(self, intents: list[Intent], contacts: list[Contact], register: Register | None = None):
         self.intents = {i.id: i for i in intents}
         self.contacts = {c.id: c for c in contacts}
+        self.register = register or Register((), ())
 
     def label(self, intent: str, lang: str) -> str:
         known = self.intents.get(intent)
         return known.label.get(lang) if known else intent
-
-    def source_lines(self, entry: Entry, lang: str) -> tuple[str, ...]:
-        lines = []
-        for source in entry.sources:
-            line = f"{t('source', lang)}{source.title}"
-            if not source.date:
-                line += f" ({t('undated', lang)})"
-            elif source.date[:4] not in source.title:  # the title often names its date already
-                line += f" ({source.date})"
-            if source.url:
-                line += f" {source.url}"
-            lines.append(line)
-        return tuple(lines)
 
     def contact_lines(self, contact_id: str | None, lang: str) -> tuple[str, ...]:
         contact = self.contacts.get(contact_id or "")
@@ -48,8 +37,10 @@ class Composer:
         return (t("contact", lang) + ", ".join(parts),)
 
     def answer(self, entry: Entry, lang: str, prediction: Prediction, candidates: tuple[tuple[str, float], ...],
-               topic: str | None, topic_entry: Entry | None, outcome: str = "answer") -> Reply:
-        body = entry.answer.get(lang)
+               topic: str | None, topic_entry: Entry | None, outcome: str = "answer", body: str | None = None) -> Reply:
+        """The entry's answer; with ``body`` (a catalogue look-up), that text instead, with the entry's contact."""
+        sources = self.register.sources_for(entry) if body is None else ()
+        body = entry.answer.get(lang) if body is None else body
         contact_id = entry.contact
         if topic and entry.conditions.get("topic") != topic:
             # A general how-to-apply or contacts answer, asked about one benefit.
@@ -57,7 +48,7 @@ class Composer:
             contact_id = (topic_entry.contact if topic_entry else None) or contact_id
         return Reply(
             text=body, lang=lang, intent=prediction.intent, confidence=prediction.confidence, outcome=outcome,
-            entry_id=entry.id, candidates=candidates, sources=self.source_lines(entry, lang),
+            entry_id=entry.id, candidates=candidates, sources=sources,
             contact=self.contact_lines(contact_id, lang), buttons=self.followup_buttons(entry, lang, topic),
             feedback=outcome == "answer", topic=topic,
         )

@@ -1,83 +1,217 @@
-"""Dialogue context: reading a follow-up in the light of the previous turn.
+"""The follow-up resolver: reading a message in the light of the conversation's topic.
 
-The context of a session is the last policy topic it asked about, with the
-entities named so far. Three kinds of follow-up are resolved here:
+Its own step, between reading (``intents.reading``) and deciding
+(``intents.decide``). Given the reading of a message and the dialogue state, it
+says what kind of turn this is and, when the turn leans on the previous one,
+what it is about:
 
-- a message that only adds detail ("那硕士呢", "我是硕士，在高新区上班") continues
-  the previous turn's intent, with the new entities over the old;
-- "how do I apply" / "whom do I call" with no topic of its own is answered for
-  the previous turn's topic;
-- a new topic asked as a follow-up ("what about renting?") is read as a policy
-  topic, and keeps the entities already given (the same person is still a PhD).
+========== ================================================ =========================================
+kind       the message                                      read as
+========== ================================================ =========================================
+new        has a topic of its own, or there is no topic      the message alone
+same       names the topic already under discussion          the topic, with the case's facts
+entity     names only a case: "那硕士呢", "C类呢", "大连呢"  the previous intent, for that case
+attribute  asks about a property only: "最多领多久"          the previous topic
+process    how to apply / whom to call, no topic of its own  that process intent, about the topic
+lean       "那租房呢", "what about renting?"                 its own topic, keeping the case's facts
+context    leans back, words point elsewhere ("托儿所也算吗") the topic, when the question read together
+                                                             with the topic's question says so
+unsure     leans back, but the topic is only a candidate     "did you mean", the topic first
+elsewhere  names another city only ("青岛呢")                out of scope, the topic kept
+========== ================================================ =========================================
+
+Thresholds are the Assistant's (``TALENTBOT_*``) plus ``CONTEXT_ANSWER`` below,
+chosen on the tuning set (README, "How the thresholds were chosen").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Callable, Sequence
 
+from bot.engine.session import DialogueState, Facts
 from intents.classifier import Prediction
-from intents.entities import Entities, without_spans
-from intents.lexicon import is_detail_only, is_followup_question
-from intents.reading import swap_to_front
-from intents.segment import Segmenter
+from intents.decide import OUT_OF_SCOPE, Decision, Thresholds, confident
+from intents.entities import without_spans
+from intents.lexicon import is_attribute_only, is_detail_only, is_followup_question, is_question, leans_back
+from intents.reading import Reading, asks_for_contacts, swap_to_front, weight
 
 PROCESS_INTENTS = frozenset({"application_process", "service_contacts"})
-FOLLOWUP_FLOOR = 0.1  # "what about X" takes the best policy topic when it has at least this probability
+NO_TOPIC = frozenset({"greeting", "thanks", "goodbye", "bot_capabilities", "human_agent"})
 TOPIC_SHARE = 0.2  # a process question names its own topic when that topic has at least this probability
+CONTEXT_ANSWER = 0.5  # read with the topic's question, the topic must reach this to be answered
+CONTEXT_ASK = 0.25  # ... and this to be offered first in "did you mean"
+CONTEXT_OVER_OUT_OF_SCOPE = 0.75  # ... and this when the message alone reads as out of scope
+CONTEXT_OVER_OWN = 0.6  # a short message pointing back stays on the topic, even against its own reading, at this
+ALONE_CONFIDENT_ELSEWHERE = 0.6  # a message this sure of another intent on its own is not read in context
+LEAN_FLOOR = 0.15  # "那买房呢" takes the benefit it names when that has at least this probability
+SHORT_FOLLOWUP = 10  # Chinese characters plus English words: a message this short may lean on the topic unmarked
 
-
-@dataclass(frozen=True)
-class Context:
-    intent: str
-    topic: str | None
-    entities: Entities
-    confidence: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"intent": self.intent, "topic": self.topic, "entities": self.entities.as_dict(),
-                "confidence": self.confidence}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "Context | None":
-        if not data or "intent" not in data:
-            return None
-        return cls(intent=str(data["intent"]), topic=data.get("topic"),
-                   entities=Entities.from_dict(dict(data.get("entities") or {})),
-                   confidence=float(data.get("confidence") or 0.0))
+Tokens = Callable[[str], list[str]]
+Ranker = Callable[[str], list[Prediction]]
 
 
 @dataclass(frozen=True)
 class Resolution:
+    kind: str
     ranking: list[Prediction]
-    entities: Entities
-    continued: bool  # True when the message only added detail to the previous turn
-    leaning: bool = False  # True for "what about X?" read as the policy topic X
+    case: Facts  # the facts of the case this turn is about
+    decision: Decision | None = None  # set when the resolver settles the turn itself
+    subject: str | None = None  # the benefit a process question (or a continued topic) is about
+
+    @property
+    def continued(self) -> bool:
+        return self.kind not in ("new", "lean")
 
 
-def resolve(core: str, entities: Entities, ranking: list[Prediction], context: Context | None,
-            segmenter: Segmenter, policy_intents: frozenset[str] = frozenset()) -> Resolution:
-    if context is None:
-        return Resolution(ranking, entities, False)
-    merged = entities.merged_over(context.entities)
-    residue = segmenter.tokens(without_spans(core, entities.spans))
-    if entities and is_detail_only(residue):
-        previous = Prediction(context.intent, max(context.confidence, ranking[0].confidence))
-        rest = [p for p in ranking if p.intent != context.intent]
-        return Resolution([previous, *rest], merged, True)
-    if is_followup_question(core) and ranking[0].intent not in policy_intents:
-        # "what about renting?": the best policy topic, since the chat is about policies already
-        topics = [p for p in ranking if p.intent in policy_intents and p.intent not in PROCESS_INTENTS]
-        if topics and topics[0].confidence >= FOLLOWUP_FLOOR:
-            return Resolution(swap_to_front(ranking, topics[0].intent), merged, False, leaning=True)
-    return Resolution(ranking, merged, False)
+def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker, limits: Thresholds,
+            policy_intents: frozenset[str]) -> Resolution:
+    """What this turn is about, given the conversation so far."""
+    own = Facts().stated(reading.entities, state.turn)
+    topic = state.topic
+    ranking = reading.ranking
+    top = ranking[0]
+    if topic is None:
+        return Resolution("new", ranking, own)
+    case = topic.case.stated(reading.entities, state.turn)
+    residue = without_spans(reading.core, reading.entities.spans)
+    subject = topic.subject
+    if reading.entities and is_detail_only(residue) and top.intent != "human_agent":
+        return _entity_only(reading, state, case, ranking)
+    if top.intent in NO_TOPIC and confident(ranking, limits):
+        return Resolution("new", ranking, own)
+    leaning = _leaning_to(reading, ranking, subject, policy_intents)
+    if leaning is not None:
+        confidence = max(next(p.confidence for p in ranking if p.intent == leaning), limits.answer)
+        return Resolution("lean", swap_to_front(ranking, leaning), case,
+                          _answer(leaning, confidence, "what about another benefit", ranking))
+    if subject and topic.text and leans_back(reading.core) and weight(reading.core) <= SHORT_FOLLOWUP:
+        # "外地户口可以吗", "is it taxable?": short and pointing back, so read with the topic first
+        together = _read_together(reading, state, case, rank, limits, CONTEXT_OVER_OWN)
+        if together is not None:
+            return together
+    if subject and reading.entities.about_self and not is_question(reading.core) and top.intent not in NO_TOPIC:
+        # "我去年毕业，社保交了四个月": a statement that adds detail continues the previous turn
+        intent = topic.intent if topic.intent != OUT_OF_SCOPE else subject
+        return Resolution("detail", swap_to_front(ranking, intent), case,
+                          _answer(intent, max(topic.confidence, limits.answer), "adds detail", ranking), subject)
+    own_topic = _own_topic(ranking, policy_intents, limits)
+    if own_topic is not None:
+        if own_topic == subject:
+            return Resolution("same", ranking, case, subject=subject)
+        return Resolution("lean" if leans_back(reading.core) else "new", ranking, case if leans_back(reading.core)
+                          else own)
+    if subject and is_attribute_only(residue):
+        confidence = max(topic.confidence, limits.answer)
+        return Resolution("attribute", swap_to_front(ranking, subject), case,
+                          _answer(subject, confidence, "about the previous topic", ranking), subject)
+    process = _process_intent(reading, ranking)
+    if process is not None and subject:
+        named = named_topic(ranking, policy_intents)
+        about = named or subject
+        confidence = max(top.confidence, limits.answer)
+        return Resolution("process", swap_to_front(ranking, process), case if about == subject else own,
+                          _answer(process, confidence, "process follow-up", ranking), about)
+    return _in_context(reading, state, case, own, rank, limits)
 
 
-def topic_of(ranking: Sequence[Prediction], policy_intents: frozenset[str], context: Context | None) -> str | None:
-    """The benefit a process question is about: named in it, else the previous turn's."""
+def _entity_only(reading: Reading, state: DialogueState, case: Facts, ranking: list[Prediction]) -> Resolution:
+    topic = state.topic
+    assert topic is not None
+    if reading.entities.other_place:
+        decision = Decision("fallback", OUT_OF_SCOPE, 1.0, "another city", tuple(ranking[:3]))
+        return Resolution("elsewhere", swap_to_front(ranking, OUT_OF_SCOPE), case, decision, topic.subject)
+    intent = topic.subject if topic.elsewhere or topic.intent == OUT_OF_SCOPE else topic.intent
+    if intent is None:
+        return Resolution("new", ranking, case)
+    confidence = max(topic.confidence, ranking[0].confidence)
+    decision = _answer(intent, confidence, "names a case of the previous turn", ranking)
+    return Resolution("entity", swap_to_front(ranking, intent), case, decision, topic.subject)
+
+
+def _leaning_to(reading: Reading, ranking: list[Prediction], subject: str | None,
+                policy_intents: frozenset[str]) -> str | None:
+    """"那买房呢", "what about renting?": a follow-up that names another benefit, even without confidence."""
+    if not is_followup_question(reading.core):
+        return None
+    best = next((p for p in ranking if p.intent in policy_intents and p.intent not in PROCESS_INTENTS), None)
+    if best is None or best.intent == subject or best.confidence < LEAN_FLOOR:
+        return None
+    return best.intent
+
+
+def _in_context(reading: Reading, state: DialogueState, case: Facts, own: Facts, rank: Ranker,
+                limits: Thresholds) -> Resolution:
+    """A message that leans back but names no topic we know: read it together with the topic's question."""
+    topic = state.topic
+    assert topic is not None
+    ranking = reading.ranking
+    subject = topic.subject
+    alone = ranking[0]
+    sure_elsewhere = alone.intent not in (subject, OUT_OF_SCOPE) and alone.confidence >= ALONE_CONFIDENT_ELSEWHERE
+    short = weight(reading.core) <= SHORT_FOLLOWUP
+    if not subject or not topic.text or sure_elsewhere or not (short or leans_back(reading.core)):
+        return Resolution("new", ranking, own)
+    # Read together, the topic's question pulls every message towards its topic; a message that on its own
+    # is out of scope must keep the topic strong to count as about it ("社保断了还算吗", not "今天天气怎么样").
+    needed = CONTEXT_OVER_OUT_OF_SCOPE if alone.intent == OUT_OF_SCOPE else CONTEXT_ANSWER
+    settled = _read_together(reading, state, case, rank, limits, needed)
+    if settled is not None:
+        return settled
+    share = _together_share(reading, state, rank)
+    if share >= CONTEXT_ASK and alone.intent != OUT_OF_SCOPE:
+        options = (Prediction(subject, share), *[p for p in ranking if p.intent not in (subject, OUT_OF_SCOPE)][:2])
+        decision = Decision("clarify", subject, share, "leans on the previous topic", tuple(options))
+        return Resolution("unsure", swap_to_front(ranking, subject), case, decision, subject)
+    return Resolution("new", ranking, own)
+
+
+def _together_share(reading: Reading, state: DialogueState, rank: Ranker) -> float:
+    """The probability of the topic when the message is read after the question that opened the topic."""
+    assert state.topic is not None
+    together = rank(f"{state.topic.text} {reading.core}")
+    if together[0].intent != state.topic.subject:
+        return -together[0].confidence if together[0].intent != OUT_OF_SCOPE else 0.0
+    return together[0].confidence
+
+
+def _read_together(reading: Reading, state: DialogueState, case: Facts, rank: Ranker, limits: Thresholds,
+                   needed: float) -> Resolution | None:
+    """The topic, when reading the message after the topic's question makes it the top intent with ``needed``."""
+    topic = state.topic
+    assert topic is not None and topic.subject is not None
+    share = _together_share(reading, state, rank)
+    if share < needed:
+        return None
+    return Resolution("context", swap_to_front(reading.ranking, topic.subject), case,
+                      _answer(topic.subject, share, "read with the previous question", reading.ranking),
+                      topic.subject)
+
+
+def _own_topic(ranking: list[Prediction], policy_intents: frozenset[str], limits: Thresholds) -> str | None:
+    """The benefit the message is confidently about on its own, if any."""
+    top = ranking[0]
+    if top.intent in policy_intents and top.intent not in PROCESS_INTENTS and confident(ranking, limits):
+        return top.intent
+    return None
+
+
+def _process_intent(reading: Reading, ranking: list[Prediction]) -> str | None:
+    """How to apply or whom to call, asked without a benefit of its own."""
+    if ranking[0].intent in PROCESS_INTENTS:
+        return ranking[0].intent
+    if asks_for_contacts(reading.core):
+        return "service_contacts"
+    return None
+
+
+def named_topic(ranking: Sequence[Prediction], policy_intents: frozenset[str]) -> str | None:
+    """The benefit a process question names itself, if one has a fair share of the probability."""
     for prediction in ranking:
         if prediction.intent in policy_intents and prediction.intent not in PROCESS_INTENTS:
-            if prediction.confidence >= TOPIC_SHARE:
-                return prediction.intent
-            break
-    return context.topic if context else None
+            return prediction.intent if prediction.confidence >= TOPIC_SHARE else None
+    return None
+
+
+def _answer(intent: str, confidence: float, reason: str, ranking: Sequence[Prediction]) -> Decision:
+    return Decision("answer", intent, confidence, reason, tuple(swap_to_front(list(ranking), intent)[:3]))

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.engine.texts import t
+from knowledge.models import Source
+
 MAX_REPLY = 4096  # Telegram's limit on one message; every channel keeps to it
 
 ASK = "ask"            # value: "intent" or "intent:topic"
 FEEDBACK = "feedback"  # value: "query_id:1" (helpful) or "query_id:0"
 HUMAN = "human"        # value: query id or ""
+CHECK = "check"        # the eligibility check: value: the answers so far (checkup.encode); "" starts it
+CHECK_STOP = "check_stop"  # cancel the eligibility check
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,18 @@ class Button:
     label: str
     action: str
     value: str = ""
+
+
+@dataclass(frozen=True)
+class Relay:
+    """What a hand-off passes on to staff with this reply; each channel delivers it its own way
+    (Telegram: the staff chat; the console prints it)."""
+
+    kind: str  # "open" (a person was asked for) | "message" (the person wrote to staff) | "cancel"
+    text: str  # the person's message (for "open": their latest question, if any)
+    transcript: tuple[tuple[str, str], ...] = ()  # the conversation so far: ("person" | "bot", text)
+    ticket: int | None = None  # the channel's hand-off record, once it has one
+    first: bool = False  # the first message after the request: staff also get the conversation
 
 
 @dataclass(frozen=True)
@@ -31,21 +48,55 @@ class Reply:
     outcome: str  # answer | clarify | fallback | smalltalk | handoff
     entry_id: str | None = None
     candidates: tuple[tuple[str, float], ...] = ()
-    sources: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()  # official first, at most three (the register chooses them)
     contact: tuple[str, ...] = ()
     buttons: tuple[Button, ...] = ()
     feedback: bool = False
     query_id: int | None = None
     topic: str | None = None
     notice: str = ""  # e.g. "your message was long; I read its beginning"
+    script: str = "hans"  # hans | hant: the Chinese script the texts are in
+    relay: Relay | None = None  # set when the person's words go to staff (hand-off)
     extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+
+def source_title(source: Source, lang: str) -> str:
+    """The document's title: Chinese; in English the English gloss with the Chinese title."""
+    if lang == "en" and source.title.en and source.title.zh and source.title.en != source.title.zh:
+        return f"{source.title.en} ({source.title.zh})"
+    return source.title.get(lang)
+
+
+def source_details(source: Source, lang: str) -> str:
+    """What follows the title: issuing office, document number, date, "reprint" (without the address)."""
+    sep = "，" if lang == "zh" else ", "
+    parts = [p for p in (source.office.get(lang), source.number) if p]
+    title = source.title.zh + source.title.en
+    if source.date and source.date[:4] not in title:  # the title often names its date already
+        parts.append(source.date)
+    elif not source.date and source.kind != "staff":
+        parts.append(t("undated", lang))
+    if source.kind == "reprint":
+        parts.append(t("reprint", lang))
+    return sep.join(parts)
+
+
+def source_line(source: Source, lang: str) -> str:
+    """One source as a plain line: title, office, number, date, reprint mark, address."""
+    details = source_details(source, lang)
+    line = t("source", lang) + source_title(source, lang)
+    if details:
+        line += ("，" if lang == "zh" else " — ") + details
+    if source.url:
+        line += f" {source.url}"
+    return line
 
 
 def plain(reply: Reply) -> str:
     """The reply as plain text: notice, body, sources, contact; at most MAX_REPLY characters."""
     parts = [p for p in (reply.notice, reply.text) if p]
     if reply.sources:
-        parts.append("\n".join(reply.sources))
+        parts.append("\n".join(source_line(s, reply.lang) for s in reply.sources))
     if reply.contact:
         parts.append("\n".join(reply.contact))
     return clip("\n\n".join(parts))

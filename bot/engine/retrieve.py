@@ -1,77 +1,241 @@
 """Retrieval: the best knowledge-base entry inside an intent for one reading.
 
-Entries whose conditions contradict what the person said (or need something
-they did not say) are left out; the rest are ranked by matched conditions
-first, then by word overlap with the entry's title and question variants. The
-intent's general entry (id ending in ``-general``) wins a tie of weak overlap.
+Entries are ranked with BM25F over their segmented fields, each field weighted:
+the question variants and the title (how people ask for exactly this entry)
+highest, then the names and aliases of the entry's contact, then the answer.
+Chinese is indexed by jieba words and, at a lower weight, by character pairs,
+so that a word jieba cuts differently in the question still meets the entry.
+The index is built per intent: a question costs the postings of its own
+intent's entries only, whatever the size of the others.
+
+Conditions (degree, tier, district, foreign, Double First-Class, topic) work
+with the ranking: an entry whose condition contradicts what the person said is
+left out; an entry that needs a condition the person did not state is used
+only when no other entry matches the question at all; every matched condition
+raises an entry's score. With nothing to go on (a button press), the entry
+matching most conditions wins, and the intent's general entry (id ending in
+``-general``) wins a tie. The weights were chosen on held-out question variants
+(``tools/retrieval_eval.py``), not on the judged questions.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from intents.entities import Entities
 from intents.segment import Segmenter
-from knowledge.models import Entry
+from knowledge.models import Contact, Entry
+
+# (field, weight): how much a word in that field says about the entry
+FIELDS: tuple[tuple[str, float], ...] = (("questions", 3.0), ("title", 3.0), ("contact", 2.0), ("answer", 1.0))
+PAIR_WEIGHT = 0.3  # a Chinese character pair counts this much of a word
+CHAR_WEIGHT = 0.15  # a single Chinese character (outside the commonest ones) counts this much of a word
+K1, B = 2.0, 0.75
+CONDITION_BOOST = 1.0  # each matched condition multiplies the text score by 1 + this
+KIND_BOOST = 0.25  # the entry answers the kind of question asked (an amount, a duration, a date, a place)
+GENERAL_PENALTY = 0.8  # an overview entry, when the question asks for something specific
+TOPIC_UNSTATED = 0.6  # a how-to / contacts entry about a benefit the question did not name, found by its words
+UNSTATED, CONTRADICTED = "unstated", "contradicted"
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# characters that say nothing about which entry is meant
+_COMMON_CHARS = frozenset("的了吗呢吧啊是我你他她们在有和与及或也都就还要会能可以这那个一不没么什怎哪谁多少几"
+                          "请问给对把被从到为之其所以如果么呀哦嘛")
+# English words that say nothing about which entry is meant ("what about renting?" is about renting)
+_STOPWORDS = frozenset("a an the of to in on at for from by with and or is are was be been do doe does did i me my "
+                       "you your we our it its this that what which who how about can could will would should "
+                       "there here any get got much many if as so than then".split())
+DOUBLE_FIRST_CLASS = re.compile(r"双一流|一流大学|一流学科|double[- ]first[- ]class")
+
+# The kind of question asked, read from its words, and the kind of answer an entry gives, read from its id and
+# title: soft cues that break ties between sibling entries ("多少" -> the amount, "多久" -> the duration).
+KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "amount": (re.compile(r"多少钱|多少万|金额|标准|能拿多少|给多少|补多少|贷多少|多少$|多少[?？,，。]|几万|"
+                          r"\bhow much\b|\bamount\b|\bworth\b"),
+               re.compile(r"amount|多少|金额|标准|how much|\bworth\b|ceiling|上限|最高")),
+    "duration": (re.compile(r"多久|多长时间|几年|几个月|多少个月|\bhow long\b|how many (?:months|years)"),
+                 re.compile(r"duration|多久|几年|期限|多长|how long|年限")),
+    "when": (re.compile(r"什么时候|何时|截止|哪天|几号|哪一天|开始申报|申报时间|\bwhen\b|deadline"),
+             re.compile(r"window|deadline|when|时间|截止|何时|什么时候|status")),
+    "how": (re.compile(r"怎么申请|如何申请|怎么办理|怎么领|在哪申请|哪个平台|什么渠道|在哪(?:里|儿)?(?:办|申请|领)|"
+                       r"流程|\bhow (?:do|can|to) (?:i )?(?:apply|claim)|\bwhere\b"),
+            re.compile(r"how-apply|how-to|apply|claim|procedure|流程|怎么|如何|在哪|渠道|how to|where")),
+}
 
 
-@dataclass(frozen=True)
-class _Indexed:
-    entry: Entry
-    words: frozenset[str]
+def _pairs(text: str) -> list[str]:
+    return ["§" + run[i:i + 2] for run in _CJK.findall(text) for i in range(len(run) - 1)]
 
 
-def _condition_score(entry: Entry, entities: Entities, topic: str | None) -> int | None:
-    score = 0
+def _chars(text: str) -> list[str]:
+    return ["¶" + c for c in _CJK_CHAR.findall(text) if c not in _COMMON_CHARS]
+
+
+def question_kinds(text: str) -> set[str]:
+    """What the question asks for: an amount, a duration, a date or window, or how and where to apply."""
+    return {kind for kind, (asked, _) in KINDS.items() if asked.search(text)}
+
+
+def entry_kinds(entry: Entry) -> set[str]:
+    label = f"{entry.id} {entry.title.zh} {entry.title.en}".lower()
+    return {kind for kind, (_, gives) in KINDS.items() if gives.search(label)}
+
+
+@dataclass
+class _Index:
+    """BM25F postings of one intent's entries."""
+
+    entries: list[Entry]
+    postings: dict[str, list[tuple[int, float]]]  # term -> (entry position, length-normalised weighted tf)
+    idf: dict[str, float]
+
+    @classmethod
+    def build(cls, entries: list[Entry], fields_of: Callable[[Entry], dict[str, str]],
+              tokens: Callable[[str], list[str]]) -> "_Index":
+        per_entry: list[dict[str, Counter[str]]] = []
+        for entry in entries:
+            texts = fields_of(entry)
+            per_entry.append({name: Counter(tokens(texts.get(name, ""))) for name, _ in FIELDS})
+        average = {name: max(1.0, sum(sum(d[name].values()) for d in per_entry) / max(1, len(per_entry)))
+                   for name, _ in FIELDS}
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for position, fields in enumerate(per_entry):
+            weighted: dict[str, float] = {}
+            for name, weight in FIELDS:
+                length = sum(fields[name].values())
+                norm = 1 - B + B * length / average[name]
+                for term, count in fields[name].items():
+                    weighted[term] = weighted.get(term, 0.0) + weight * count / norm
+            for term, value in weighted.items():
+                postings.setdefault(term, []).append((position, value))
+        total = len(entries)
+        idf = {term: math.log(1 + (total - len(hits) + 0.5) / (len(hits) + 0.5)) for term, hits in postings.items()}
+        return cls(entries, postings, idf)
+
+    def scores(self, query: Iterable[str]) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for term in set(query):
+            weight = PAIR_WEIGHT if term.startswith("§") else CHAR_WEIGHT if term.startswith("¶") else 1.0
+            for position, tf in self.postings.get(term, ()):
+                found[position] = found.get(position, 0.0) + weight * self.idf[term] * tf * (K1 + 1) / (tf + K1)
+        return found
+
+
+def condition_match(entry: Entry, entities: Entities, topic: str | None, query: str = "") -> int | str:
+    """How many of the entry's conditions the person's statements meet; or why it does not apply.
+
+    Returns the number of matched conditions, ``CONTRADICTED`` when the person
+    said something else, or ``UNSTATED`` when a condition is not known.
+    """
+    matched, unstated = 0, False
     have = entities.as_dict()
     for key, wanted in entry.conditions.items():
         if key == "topic":
             got: object = topic
         elif key == "foreign":
-            got = bool(entities.foreign)
             if not wanted:
                 continue
+            got = True if entities.foreign else None
+        elif key == "double_first_class":
+            if not wanted:
+                continue
+            got = True if DOUBLE_FIRST_CLASS.search(query) else None
         else:
             got = have.get(key)
-        if got != wanted:
-            return None
-        score += 1
-    return score
+        if got is None:
+            unstated = True
+        elif got != wanted:
+            return CONTRADICTED
+        else:
+            matched += 1
+    return UNSTATED if unstated else matched
 
 
 class Retriever:
-    def __init__(self, entries: list[Entry], segmenter: Segmenter, normalize: Callable[[str], str]):
-        self._by_intent: dict[str, list[_Indexed]] = {}
-        for entry in entries:
-            text = " ".join([entry.title.zh, entry.title.en, *entry.questions])
-            words = frozenset(segmenter.tokens(normalize(text)))
-            self._by_intent.setdefault(entry.intent, []).append(_Indexed(entry, words))
+    def __init__(self, entries: list[Entry], segmenter: Segmenter, normalize: Callable[[str], str],
+                 contacts: Iterable[Contact] = ()):
         self.segmenter = segmenter
+        self.normalize = normalize
+        names = {c.id: " ".join([c.name.zh, c.name.en, *c.aliases]) for c in contacts}
+
+        def fields_of(entry: Entry) -> dict[str, str]:
+            return {"questions": " ".join(entry.questions), "title": f"{entry.title.zh} {entry.title.en}",
+                    "contact": names.get(entry.contact or "", ""),
+                    "answer": f"{entry.answer.zh} {entry.answer.en}"}
+
+        by_intent: dict[str, list[Entry]] = {}
+        for entry in entries:
+            by_intent.setdefault(entry.intent, []).append(entry)
+        self._by_intent = {intent: _Index.build(items, fields_of, self._tokens) for intent, items in by_intent.items()}
+
+    def _tokens(self, text: str) -> list[str]:
+        normalized = self.normalize(text)
+        return self._terms(normalized)
+
+    def _terms(self, text: str) -> list[str]:
+        words = [w for w in self.segmenter.tokens(text) if w not in _STOPWORDS]
+        return words + _pairs(text) + _chars(text)
 
     def has_intent(self, intent: str) -> bool:
         return intent in self._by_intent
 
-    def best(self, intent: str, entities: Entities, core: str, topic: str | None = None) -> Entry | None:
-        candidates = self._by_intent.get(intent, [])
-        if not candidates:
-            return None
-        query = frozenset(self.segmenter.tokens(core))
-        best: tuple[float, Entry] | None = None
-        for item in candidates:
-            matched = _condition_score(item.entry, entities, topic)
-            if matched is None:
+    def ranked(self, intent: str, entities: Entities, core: str, topic: str | None = None) -> list[tuple[float, Entry]]:
+        """The entries that may answer, best first, with their scores (for tests and staff tools)."""
+        index = self._by_intent.get(intent)
+        if index is None:
+            return []
+        text = self._terms(core) if core else []
+        scores = index.scores(text)
+        asked = question_kinds(core)
+        specific = bool(asked) or bool(entities.as_dict())
+        top = max(scores.values(), default=0.0) or 1.0
+        stated: list[tuple[float, float, Entry]] = []  # (score, text score, entry)
+        needing: list[tuple[float, float, Entry]] = []
+        for position, entry in enumerate(index.entries):
+            match = condition_match(entry, entities, topic, core)
+            if match == CONTRADICTED:
                 continue
-            overlap = len(query & item.words) / math.sqrt(max(1, len(query)) * max(1, len(item.words)))
-            score = 2.0 * matched + overlap + (0.15 if item.entry.id.endswith("-general") else 0.0)
-            if best is None or score > best[0]:
-                best = (score, item.entry)
-        return best[1] if best else None
+            relevance = scores.get(position, 0.0) / top
+            if relevance and asked & entry_kinds(entry):
+                relevance *= 1 + KIND_BOOST
+            general = entry.id.endswith("-general")
+            if relevance and general and specific:
+                relevance *= GENERAL_PENALTY
+            if match == UNSTATED:
+                if topic is None and set(entry.conditions) == {"topic"} and relevance:
+                    # a how-to or contacts entry about a benefit: its words (an office's name) may find it
+                    stated.append((relevance * TOPIC_UNSTATED, relevance * TOPIC_UNSTATED, entry))
+                else:
+                    needing.append((relevance, relevance, entry))
+                continue
+            assert isinstance(match, int)
+            score = relevance * (1 + CONDITION_BOOST * match) + 0.05 * match
+            score += 0.01 if general else 0.0
+            stated.append((score, relevance, entry))
+        stated.sort(key=lambda item: -item[0])
+        needing.sort(key=lambda item: -item[0])
+        if needing and (not stated or (needing[0][1] > 0 and not any(text > 0 for _, text, _ in stated))):
+            order = needing + stated  # nothing the person's case allows matches: an entry for a case they did not state
+        else:
+            order = stated + needing
+        return [(score, entry) for score, _, entry in order]
+
+    def best(self, intent: str, entities: Entities, core: str, topic: str | None = None) -> Entry | None:
+        ranked = self.ranked(intent, entities, core, topic)
+        return ranked[0][1] if ranked else None
 
     def general(self, intent: str) -> Entry | None:
-        for item in self._by_intent.get(intent, []):
-            if item.entry.id.endswith("-general"):
-                return item.entry
-        items = [i for i in self._by_intent.get(intent, []) if i.entry.is_general]
-        return items[0].entry if items else None
+        index = self._by_intent.get(intent)
+        if index is None:
+            return None
+        for entry in index.entries:
+            if entry.id.endswith("-general"):
+                return entry
+        items = [e for e in index.entries if e.is_general]
+        return items[0] if items else None
+

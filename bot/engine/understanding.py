@@ -16,6 +16,7 @@ import logging
 import time
 
 from intents.classifier import LIBRARIES, IntentClassifier, Prediction, examples_hash, versions
+from intents.decide import Thresholds
 from intents.normalize import Normalizer
 from intents.reading import Reading, read_message
 from intents.segment import Segmenter
@@ -41,8 +42,8 @@ class Understanding:
         normalizer = Normalizer({t.term.casefold(): t.canonical for t in terms
                                  if t.kind in ("typo", "synonym") and t.canonical})
         segmenter = Segmenter(t.term.casefold() for t in terms if t.kind == "word")
-        occupations = tuple(str(row["occupation"]) for row in kb.catalogue() if row.get("occupation"))
-        pairs = [(normalizer(e.text), e.intent) for e in kb.examples()]
+        occupations = _catalogue_names(kb)
+        pairs = [(normalizer(e.text), e.intent) for e in kb.training_examples()]
         fingerprint = examples_hash(pairs, segmenter.words)
         stored = None if retrain else kb.load_model()
         classifier = _loadable(stored) if stored else None
@@ -67,8 +68,8 @@ class Understanding:
         self.segmenter.warm()
         self.read("博士买房补贴")
 
-    def read(self, text: str) -> Reading:
-        return read_message(self.classifier.rank, self.normalizer(text), self.occupations)
+    def read(self, text: str, limits: Thresholds = Thresholds()) -> Reading:
+        return read_message(self.classifier.rank, self.normalizer(text), self.occupations, limits)
 
     def rank(self, core: str) -> list[Prediction]:
         return self.classifier.rank(core)
@@ -96,3 +97,11 @@ def _loadable(stored: tuple[str, dict[str, str], bytes]) -> IntentClassifier | N
     except Exception as exc:  # a model of an older pipeline may not fit today's code in any way
         log.warning("the stored model could not be loaded: %s", exc)
         return None
+
+
+def _catalogue_names(kb: KnowledgeBase) -> tuple[str, ...]:
+    """Catalogue occupations (English names and aliases too) and industries, longest first: the most specific matches."""
+    names = {str(n).strip() for row in kb.catalogue()
+             for n in (row.get("occupation"), row.get("occupation_en"), row.get("industry"), *(row.get("aliases") or []))
+             if n and len(str(n).strip()) > 1}
+    return tuple(sorted(names, key=lambda n: (-len(n), n)))

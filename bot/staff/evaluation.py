@@ -13,7 +13,7 @@ import itertools
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
@@ -63,11 +63,15 @@ class ReadingSteps(Protocol):
 
 
 def evaluate(understanding: ReadingSteps, texts: list[str], labels: list[str], folds: int = 5,
-             seed: int = 13, stop: threading.Event | None = None) -> Evaluation:
+             seed: int = 13, stop: threading.Event | None = None,
+             extra: Sequence[tuple[str, str]] = ()) -> Evaluation:
     """Out-of-fold probabilities, each message read exactly as the Assistant reads it.
 
-    Raises :class:`Cancelled` between folds once ``stop`` is set."""
+    ``extra`` (text, intent) pairs, the entries' question variants, join every
+    fold's training data and are never held out. Raises :class:`Cancelled`
+    between folds once ``stop`` is set."""
     normalized = [understanding.normalizer(t) for t in texts]
+    always = [(understanding.normalizer(t), i) for t, i in extra]
     y = np.array(labels)
     classes = np.array(sorted(set(labels)))
     column = {c: i for i, c in enumerate(classes)}
@@ -75,7 +79,8 @@ def evaluate(understanding: ReadingSteps, texts: list[str], labels: list[str], f
     for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(normalized, y):
         if stop is not None and stop.is_set():
             raise Cancelled()
-        model = IntentClassifier.train([normalized[i] for i in train_idx], list(y[train_idx]), understanding.segmenter)
+        model = IntentClassifier.train([normalized[i] for i in train_idx] + [t for t, _ in always],
+                                       list(y[train_idx]) + [i for _, i in always], understanding.segmenter)
         rank = _batched(model, [normalized[i] for i in test_idx])
         for i in test_idx:
             for prediction in read_message(rank, normalized[i], understanding.occupations).ranking:

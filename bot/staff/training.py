@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from sklearn.metrics import accuracy_score, f1_score
 
@@ -122,7 +122,8 @@ def guarded_training(kb: KnowledgeBase, folds: int = FOLDS, force: bool = False,
     """
     reader = _reader(kb)
     examples = kb.examples()
-    ev = evaluate(reader, [e.text for e in examples], [e.intent for e in examples], folds, stop=stop)
+    variants = [(e.text, e.intent) for e in kb.training_examples() if e.origin == "entry"]
+    ev = evaluate(reader, [e.text for e in examples], [e.intent for e in examples], folds, stop=stop, extra=variants)
     limits = limits or Thresholds(0.5, 0.2, 0.2)
     text = report_text(ev, limits, lang)
     if tune:
@@ -138,7 +139,7 @@ def guarded_training(kb: KnowledgeBase, folds: int = FOLDS, force: bool = False,
     if accepted:
         if stop is not None and stop.is_set():
             raise Cancelled()
-        seconds = _store(kb, reader, ev, folds, accuracy, macro_f1, forced=force and live is not None)
+        seconds = _store(kb, reader, ev, folds, accuracy, macro_f1, forced=force and live is not None, extra=variants)
     outcome = Outcome(accepted, accuracy, macro_f1, live, len(examples), seconds, force and live is not None, text)
     _note(kb, outcome, by)
     log.log(logging.INFO if accepted else logging.WARNING, "training by %s: %s", by, outcome.summary("en"))
@@ -146,12 +147,14 @@ def guarded_training(kb: KnowledgeBase, folds: int = FOLDS, force: bool = False,
 
 
 def _store(kb: KnowledgeBase, reader: _Reader, ev: Evaluation, folds: int, accuracy: float, macro_f1: float,
-           forced: bool) -> float:
-    """Train on all examples (the texts in ``ev`` are already normalised) and store it as the live model."""
+           forced: bool, extra: Sequence[tuple[str, str]] = ()) -> float:
+    """Train on all examples (the texts in ``ev`` are already normalised) and the ``extra`` variants
+    (the entries' question variants); store it as the live model."""
     started = time.perf_counter()
-    classifier = IntentClassifier.train(list(ev.texts), list(ev.labels), reader.segmenter)
+    classifier = IntentClassifier.train(list(ev.texts) + [reader.normalizer(t) for t, _ in extra],
+                                        list(ev.labels) + [i for _, i in extra], reader.segmenter)
     seconds = time.perf_counter() - started
-    report = {"examples": len(ev.labels), "seconds": round(seconds, 3), "folds": folds,
+    report = {"examples": len(ev.labels) + len(extra), "seconds": round(seconds, 3), "folds": folds,
               "cv_accuracy": round(accuracy, 4), "cv_macro_f1": round(macro_f1, 4), "forced": forced}
     kb.save_model(classifier.fingerprint, versions(), report, classifier.to_bytes())
     return seconds

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.engine.reply import ASK, FEEDBACK, HUMAN
+from bot.engine.checkup import STATE
+from bot.engine.reply import ASK, CHECK, CHECK_STOP, FEEDBACK, HUMAN
 
 VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit on callback_data
@@ -19,8 +20,11 @@ MAX_BYTES = 64  # Telegram's limit on callback_data
 LANG = "lang"
 FORGET = "forget"
 PROPOSE = "propose"  # staff only: turn a hand-off into a proposed knowledge-base answer
+TOPIC = "topic"  # follow or unfollow a topic (news)
+NOTICE = "notice"  # ask about a notice
 
-CODES = {ASK: "a", FEEDBACK: "f", HUMAN: "h", LANG: "l", FORGET: "x", PROPOSE: "s"}
+CODES = {ASK: "a", FEEDBACK: "f", HUMAN: "h", LANG: "l", FORGET: "x", PROPOSE: "s", CHECK: "e", CHECK_STOP: "q",
+         TOPIC: "t", NOTICE: "n"}
 ACTIONS = {code: action for action, code in CODES.items()}
 VALUES = {
     ASK: re.compile(r"[a-z][a-z0-9_]{0,39}(:[a-z0-9_]{0,40})?"),
@@ -29,6 +33,10 @@ VALUES = {
     LANG: re.compile(r"zh|en"),
     FORGET: re.compile(r"yes|no"),
     PROPOSE: re.compile(r"[0-9]{1,12}"),
+    CHECK: STATE,  # the eligibility check's answers so far
+    CHECK_STOP: re.compile(""),
+    TOPIC: re.compile(r"[a-z][a-z0-9_]{0,39}"),
+    NOTICE: re.compile(r"[0-9]{1,9}"),
 }
 
 

@@ -8,12 +8,12 @@ import asyncio
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.channels.tg import buttons, handoff
+from bot.channels.tg import buttons, check, handoff, news
 from bot.channels.tg.context import TalentContext, client_lang, who
 from bot.channels.tg.outbox import send_reply, send_text
-from bot.channels.tg.phrases import say
+from bot.channels.tg.phrases import records, say
 from bot.channels.tg.render import choices, text_html
-from bot.engine.reply import ASK, FEEDBACK, HUMAN
+from bot.engine.reply import ASK, CHECK, CHECK_STOP, FEEDBACK, HUMAN
 from bot.engine.texts import t
 
 
@@ -62,11 +62,13 @@ async def feedback(update: Update, context: TalentContext, value: str) -> None:
 
 
 async def human(update: Update, context: TalentContext, value: str) -> None:
+    """"Talk to a person" (after a 👎, about that question): the hand-off opens as if asked for."""
     person = who(update)
     await _answer(update)
     async with context.services.lanes.lane(person.chat_id):
-        lang = await asyncio.to_thread(context.desk.language, person, client_lang(update))
-        await handoff.hand_off(context, update, lang, int(value) if value else None)
+        reply = await asyncio.to_thread(context.desk.request_person, person, client_lang(update))
+        await send_reply(context.bot, person.chat_id, reply)
+        await handoff.relay(context, update, reply, int(value) if value else None)
 
 
 async def language(update: Update, context: TalentContext, value: str) -> None:
@@ -83,7 +85,8 @@ async def forget(update: Update, context: TalentContext, value: str) -> None:
         await _edit(update, say("forget_cancelled", lang))
         return
     removed = await asyncio.to_thread(context.desk.forget, person)
-    await _edit(update, t("forgotten", lang, n=removed))
+    await _edit(update, say("forgotten", lang).format(what=records(removed, lang)) if removed
+                else say("forgotten_nothing", lang))
 
 
 async def _answer(update: Update, text: str | None = None) -> None:
@@ -102,4 +105,5 @@ def _lang_of(text: str) -> str:
 
 
 ALREADY_RATED = frozenset(t("feedback_already", lang) for lang in ("zh", "en"))
-ROUTES = {ASK: ask, FEEDBACK: feedback, HUMAN: human, buttons.LANG: language, buttons.FORGET: forget}
+ROUTES = {ASK: ask, FEEDBACK: feedback, HUMAN: human, buttons.LANG: language, buttons.FORGET: forget,
+          CHECK: check.press, CHECK_STOP: check.stop, buttons.TOPIC: news.toggle, buttons.NOTICE: news.ask}

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -17,8 +17,12 @@ from bot.channels.tg.desk import Desk, Who
 from bot.channels.tg.flood import FloodGate
 from bot.channels.tg.lanes import Lanes
 from bot.channels.tg.phrases import lang_of_code
+from bot.channels.tg.post import Post
 from bot.settings import Settings
 from bot.staff.training import Retrainer
+
+if TYPE_CHECKING:
+    from bot.channels.tg.outbox import Courier
 
 
 @dataclass
@@ -28,6 +32,8 @@ class Services:
     flood: FloodGate
     lanes: Lanes = field(default_factory=Lanes)
     retrainer: Retrainer | None = None
+    post: Post | None = None
+    courier: "Courier | None" = None
 
 
 class TalentContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

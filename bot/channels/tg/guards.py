@@ -1,11 +1,16 @@
 """Handlers of the earlier groups, which may stop an update before the others see it.
 
-- group -2, ``flood``: a user over ``TALENTBOT_USER_RATE`` messages a minute
-  gets one notice, then silence until the window passes.
+- group -2, ``flood`` and ``flood_press``: a user over ``TALENTBOT_USER_RATE``
+  messages and button presses a minute (counted together) gets one notice, then
+  silence until the window passes (a press is still answered, without text).
+  Staff are not counted.
 - group -1, ``staff_only``: staff buttons and replies in the staff chat pass only
   for ``TALENTBOT_STAFF_IDS``; checked on every call, buttons included.
   ``staff_command`` does the same for staff commands (and replies to review
-  items), with a polite text. Every refusal is logged (pseudonymously).
+  items), with a polite text. Staff act only in a private chat with the bot or in
+  the staff chat: the same person in an ordinary group is refused, so nothing
+  of the queue or the knowledge base is shown there. Every refusal is logged
+  (pseudonymously).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import asyncio
 import logging
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.channels.tg.context import TalentContext, client_lang
@@ -25,15 +31,30 @@ log = logging.getLogger(__name__)
 
 
 async def flood(update: Update, context: TalentContext) -> None:
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    verdict = context.services.flood.check(user.id)
-    if verdict == PASS:
+    verdict, chat = _flood_verdict(update, context), update.effective_chat
+    if verdict == PASS or chat is None:
         return
     if verdict == NOTICE:
         await send_text(context.bot, chat.id, say("flood", client_lang(update)))
     raise ApplicationHandlerStop
+
+
+async def flood_press(update: Update, context: TalentContext) -> None:
+    """Button presses count against the same limit as messages; every press is still answered."""
+    verdict, query = _flood_verdict(update, context), update.callback_query
+    if verdict == PASS or query is None:
+        return
+    notice = verdict == NOTICE
+    await query.answer(say("flood", client_lang(update)) if notice else None, show_alert=notice)
+    raise ApplicationHandlerStop
+
+
+def _flood_verdict(update: Update, context: TalentContext) -> str:
+    """PASS, NOTICE or SILENT for the sender (staff are not counted)."""
+    user = update.effective_user
+    if user is None or user.id in context.services.settings.staff_ids:
+        return PASS
+    return context.services.flood.check(user.id)
 
 
 async def staff_only(update: Update, context: TalentContext) -> None:
@@ -56,8 +77,11 @@ async def staff_command(update: Update, context: TalentContext) -> None:
 
 
 def _is_staff(update: Update, context: TalentContext) -> bool:
-    user = update.effective_user
-    return user is not None and user.id in context.services.settings.staff_ids
+    """A staff member, in a private chat with the bot or in the staff chat."""
+    user, chat, settings = update.effective_user, update.effective_chat, context.services.settings
+    if user is None or user.id not in settings.staff_ids or chat is None:
+        return False
+    return chat.type == ChatType.PRIVATE or chat.id == settings.staff_chat_id
 
 
 async def _log_refusal(update: Update, context: TalentContext) -> None:

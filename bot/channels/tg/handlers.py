@@ -13,7 +13,7 @@ from telegram import Update
 from bot.channels.tg import buttons
 from bot.channels.tg.audience import without_mention
 from bot.channels.tg.context import TalentContext, client_lang, who
-from bot.channels.tg.handoff import hand_off
+from bot.channels.tg.handoff import relay
 from bot.channels.tg.outbox import send_reply, send_text
 from bot.channels.tg.phrases import say
 from bot.channels.tg.render import choices, keyboard
@@ -54,9 +54,9 @@ async def language(update: Update, context: TalentContext) -> None:
 async def human(update: Update, context: TalentContext) -> None:
     person = who(update)
     async with context.services.lanes.lane(person.chat_id):
-        reply = await asyncio.to_thread(context.desk.choose, "human_agent", None, person, client_lang(update))
+        reply = await asyncio.to_thread(context.desk.request_person, person, client_lang(update))
         await send_reply(context.bot, person.chat_id, reply)
-        await hand_off(context, update, reply.lang)
+        await relay(context, update, reply)
 
 
 async def forget(update: Update, context: TalentContext) -> None:
@@ -68,15 +68,14 @@ async def forget(update: Update, context: TalentContext) -> None:
 
 
 async def text(update: Update, context: TalentContext) -> None:
-    """Free text: the Assistant's answer with its buttons; a hand-off when it says so."""
+    """Free text: the Assistant's answer with its buttons; to staff too while a hand-off is open."""
     message, person = update.effective_message, who(update)
     assert message is not None and message.text is not None
     question = without_mention(message.text, context.bot.username)
     async with context.services.lanes.lane(person.chat_id):
         reply = await asyncio.to_thread(context.desk.handle, question, person)
         await send_reply(context.bot, person.chat_id, reply, None if person.private else message.message_id)
-        if reply.outcome == "handoff":
-            await hand_off(context, update, reply.lang)
+        await relay(context, update, reply)
 
 
 async def media(update: Update, context: TalentContext) -> None:

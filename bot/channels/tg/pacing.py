@@ -1,6 +1,9 @@
 """Outgoing pace and retries: PTB's AIORateLimiter (overall cap, group pacing,
 ``RetryAfter``) plus a few retries with back-off for transient network errors
-(a 5xx from the Bot API, a time-out). A ``BadRequest`` is never retried."""
+(a 5xx from the Bot API, a time-out). A ``BadRequest`` is never retried.
+
+A call made with ``rate_limit_args=ONCE`` (the outbox courier, which keeps its
+own schedule) is paced but tried only once."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ NETWORK_TRIES = 3
 BACKOFF = 0.25  # seconds, doubled each try
 
 JSONResult = Any
+ONCE = "once"
 
 
 class Pacer(AIORateLimiter):
@@ -28,10 +32,13 @@ class Pacer(AIORateLimiter):
 
     async def process_request(self, callback: Callable[..., Coroutine[Any, Any, JSONResult]], args: Any,
                               kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
-                              rate_limit_args: int | None) -> JSONResult:
+                              rate_limit_args: int | str | None) -> JSONResult:
+        if rate_limit_args == ONCE:
+            return await super().process_request(callback, args, kwargs, endpoint, data, None)
+        retries = rate_limit_args if isinstance(rate_limit_args, int) else None
         for attempt in range(NETWORK_TRIES + 1):
             try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+                return await super().process_request(callback, args, kwargs, endpoint, data, retries)
             except BadRequest:
                 raise
             except NetworkError as exc:

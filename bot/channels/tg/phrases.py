@@ -21,11 +21,11 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "help": {
         "zh": "直接输入您的问题即可，例如“博士买房有补贴吗”“硕士租房补贴多少”。\n"
-              "/topics 主题菜单\n/lang 切换语言\n/human 联系工作人员\n/subscribe 订阅政策通知\n"
+              "/topics 主题菜单\n/eligibility 资格自测：我能享受哪些政策\n/lang 切换语言\n/human 联系工作人员\n/subscribe 订阅政策通知\n"
               "/forget 删除我的记录\n"
               "每个答案下方可点 👍 / 👎 反馈。",
         "en": "Just type your question, e.g. \"PhD housing subsidy?\" or \"rent subsidy for a master's graduate\".\n"
-              "/topics the topic menu\n/lang change language\n/human talk to a person\n"
+              "/topics the topic menu\n/eligibility check what you can get\n/lang change language\n/human talk to a person\n"
               "/subscribe get policy news\n/forget delete my records\n"
               "Tap 👍 / 👎 under an answer to tell us whether it helped.",
     },
@@ -33,13 +33,16 @@ PHRASES: dict[str, dict[str, str]] = {
     "lang_prompt": {"zh": "请选择语言 / Choose a language:", "en": "Choose a language / 请选择语言:"},
     "lang_set": {"zh": "好的，之后我会用中文回答。", "en": "OK, I will answer in English from now on."},
     "handoff_sent": {
-        "zh": "已通知工作人员，他们会在这个对话里回复您。您也可以继续向我提问。",
-        "en": "Our staff have been notified and will reply to you here in this chat. "
-              "You can keep asking me questions meanwhile.",
+        "zh": "已通知工作人员，他们会在这个对话里回复您。",
+        "en": "Our staff have been notified and will reply to you here in this chat.",
     },
     "handoff_unavailable": {
         "zh": "暂时无法转接工作人员，请使用上面的联系方式。",
         "en": "I cannot reach our staff from here right now; please use the contact details above.",
+    },
+    "handoff_pending": {
+        "zh": "您的问题已经转给工作人员，他们会在这个对话里回复您，请勿重复提交。",
+        "en": "Your question is already with our staff; they will reply to you here. No need to send it again.",
     },
     "staff_reply": {"zh": "工作人员回复：", "en": "Reply from our staff:"},
     "forget_confirm": {
@@ -50,6 +53,9 @@ PHRASES: dict[str, dict[str, str]] = {
     "forget_yes": {"zh": "确认删除", "en": "Yes, delete"},
     "forget_no": {"zh": "取消", "en": "Cancel"},
     "forget_cancelled": {"zh": "已取消，什么都没有删除。", "en": "Cancelled; nothing was deleted."},
+    "forgotten": {"zh": "已删除本服务存储的您的全部记录：{what}。", "en": "Deleted every record this service kept "
+                  "about you: {what}."},
+    "forgotten_nothing": {"zh": "本服务没有存储您的任何记录。", "en": "This service kept no records about you."},
     "media": {
         "zh": "抱歉，我只能阅读文字。请用文字输入您的问题，例如“博士买房有补贴吗”。",
         "en": "Sorry, I can only read text. Please type your question, e.g. \"PhD housing subsidy?\"",
@@ -91,6 +97,9 @@ STAFF_TEXTS: dict[str, dict[str, str]] = {
               "Reply to this message to answer the user; the bot delivers your reply.",
     },
     "no_context": {"zh": "（无）", "en": "(none)"},
+    "handoff_message": {"zh": "💬 转人工 #{id} · 来自 {name}", "en": "💬 Hand-off #{id} · from {name}"},
+    "conversation": {"zh": "此前的对话：", "en": "Conversation so far:"},
+    "handoff_cancelled": {"zh": "✖️ 转人工 #{id}：用户已取消请求。", "en": "✖️ Hand-off #{id}: the user cancelled the request."},
     "delivered": {"zh": "✅ 已转交给用户（转人工 #{id}）。", "en": "✅ Delivered to the user (hand-off #{id})."},
     "not_delivered": {"zh": "⚠️ 未能转交给用户（转人工 #{id}）：{reason}",
                       "en": "⚠️ Could not deliver to the user (hand-off #{id}): {reason}"},
@@ -156,11 +165,28 @@ def staff_say(key: str, lang: str, **values: object) -> str:
 
 
 COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "zh": (("start", "开始 / 主题菜单"), ("help", "使用帮助"), ("topics", "主题菜单"), ("lang", "切换语言"),
+    "zh": (("start", "开始 / 主题菜单"), ("help", "使用帮助"), ("topics", "主题菜单"), ("eligibility", "资格自测"),
+           ("lang", "切换语言"),
            ("human", "联系工作人员"), ("forget", "删除我的记录")),
     "en": (("start", "Start / topic menu"), ("help", "How to use this bot"), ("topics", "Topic menu"),
+           ("eligibility", "Check what I can get"),
            ("lang", "Change language"), ("human", "Talk to a person"), ("forget", "Delete my records")),
 }
+
+
+RECORDS = {  # what /forget names, per kind of record removed
+    "queries": ("提问", "questions"), "feedback": ("反馈", "feedback"), "sessions": ("对话状态", "conversation states"),
+    "handoffs": ("转人工记录", "hand-offs"), "subscriptions": ("订阅", "subscriptions"),
+    "reviews": ("待审核条目", "review items"), "examples": ("训练短语", "training phrases"),
+    "entries": ("知识库问法", "knowledge-base question variants"), "changes": ("变更记录", "change-log rows"),
+    "inbox": ("收到的消息", "received messages"), "outbox": ("待发送的回复", "replies waiting to be sent"),
+}
+
+
+def records(counts: dict[str, int], lang: str) -> str:
+    """"questions 3, feedback 1, ..." in the person's language."""
+    index = 0 if lang == "zh" else 1
+    return ("、" if lang == "zh" else ", ").join(f"{RECORDS.get(k, (k, k))[index]} {n}" for k, n in counts.items())
 
 
 def say(key: str, lang: str) -> str:

@@ -9,14 +9,27 @@ a tag or an entity.
 from __future__ import annotations
 
 import html
+import re
 from typing import Iterable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.tg import buttons
-from bot.engine.reply import ASK, FEEDBACK, HUMAN, MAX_REPLY, Button, Reply
+from bot.engine.reply import (
+    ASK,
+    FEEDBACK,
+    HUMAN,
+    MAX_REPLY,
+    Button,
+    Reply,
+    source_details,
+    source_title,
+)
+from bot.engine.texts import t
+from knowledge.models import Source
 
 SEP = "\n\n"
+SAFE_URL = re.compile(r"^https?://[^\s\"<>]+$")
 
 
 def reply_html(reply: Reply) -> list[str]:
@@ -25,11 +38,30 @@ def reply_html(reply: Reply) -> list[str]:
     if reply.notice:
         blocks.append(("<i>", reply.notice, "</i>"))
     blocks.append(("", reply.text, ""))
+    messages = pack(blocks)
     if reply.sources:
-        blocks.append(("📄 ", "\n".join(reply.sources), ""))
+        lines = "\n".join(source_html(s, reply.lang) for s in reply.sources)
+        if size(messages[-1] + SEP + "📄 " + lines) <= MAX_REPLY:
+            messages[-1] += SEP + "📄 " + lines
+        else:
+            messages.append("📄 " + lines)
     if reply.contact:
-        blocks.append(("☎️ ", "\n".join(reply.contact), ""))
-    return pack(blocks)
+        tail = pack([("☎️ ", "\n".join(reply.contact), "")])
+        if size(messages[-1] + SEP + tail[0]) <= MAX_REPLY:
+            messages[-1] += SEP + tail.pop(0)
+        messages += tail
+    return messages
+
+
+def source_html(source: Source, lang: str) -> str:
+    """One source: the title as a link to the document (when it has a web address), then its details."""
+    title = escape(source_title(source, lang))
+    if source.url and SAFE_URL.match(source.url):
+        title = f'<a href="{html.escape(source.url, quote=True)}">{title}</a>'
+    details = source_details(source, lang)
+    if details:
+        title += escape(("，" if lang == "zh" else " — ") + details)
+    return escape(t("source", lang)) + title
 
 
 def text_html(text: str, heading: str = "") -> list[str]:

@@ -37,7 +37,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.tg import buttons, guards, handoff
+from bot.channels.tg import buttons, guards, handoff, news
 from bot.channels.tg.context import TalentContext, client_lang, who
 from bot.channels.tg.desk import CHANNEL, Who
 from bot.channels.tg.outbox import send_chunks, send_text
@@ -48,8 +48,9 @@ from bot.staff.desk import StaffDesk, resolution_text
 from bot.staff.texts import say as staff_text
 from bot.staff.texts import staff_lang
 from bot.staff.training import Outcome
-from knowledge import review
+from knowledge import notices, review
 from knowledge.errors import KnowledgeError
+from knowledge.store import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -239,24 +240,30 @@ def _subscriber(context: TalentContext, person: Who) -> str:
     return context.desk.kb.pseudonym(CHANNEL, person.user)
 
 
+def _unsubscribe(kb: KnowledgeBase, user: str) -> bool:
+    """Opt out of broadcasts and of every topic (notices not yet delivered included)."""
+    return kb.unsubscribe(user) | bool(notices.forget_follower(kb, user))
+
+
 async def subscribe(update: Update, context: TalentContext) -> None:
     person, kb = who(update), context.desk.kb
     lang = await asyncio.to_thread(context.desk.language, person, client_lang(update))
     new = await asyncio.to_thread(lambda: kb.subscribe(_subscriber(context, person), person.chat_id, lang))
-    await send_text(context.bot, person.chat_id, say("subscribed" if new else "already_subscribed", lang))
+    said = say("subscribed" if new else "already_subscribed", lang) + "\n\n" + news.pick_text(lang)
+    await send_text(context.bot, person.chat_id, said, await news.topics_markup(context, person, lang))
 
 
 async def unsubscribe(update: Update, context: TalentContext) -> None:
     person, kb = who(update), context.desk.kb
     lang = await asyncio.to_thread(context.desk.language, person, client_lang(update))
-    removed = await asyncio.to_thread(lambda: kb.unsubscribe(_subscriber(context, person)))
+    removed = await asyncio.to_thread(lambda: _unsubscribe(kb, _subscriber(context, person)))
     await send_text(context.bot, person.chat_id, say("unsubscribed" if removed else "not_subscribed", lang))
 
 
 async def forgotten(update: Update, context: TalentContext) -> None:
     """After /forget is confirmed (group 0 deleted the rest): the subscription goes too."""
     person, kb = who(update), context.desk.kb
-    await asyncio.to_thread(lambda: kb.unsubscribe(_subscriber(context, person)))
+    await asyncio.to_thread(lambda: _unsubscribe(kb, _subscriber(context, person)))
 
 
 async def broadcast(update: Update, context: TalentContext) -> None:

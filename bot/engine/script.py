@@ -1,0 +1,66 @@
+"""The person's Chinese script: read from what they write, applied to the whole reply.
+
+A question written in Traditional Chinese is answered in Traditional Chinese:
+answer, notice, sources, contact and every button label pass through OpenCC
+(``s2t``). The knowledge base is written in Simplified Chinese, so nothing else
+needs converting. A message in neither script (English, digits) keeps the
+script the conversation already had.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import opencc
+
+from bot.engine.reply import Reply
+from intents.normalize import CJK
+from knowledge.models import Source, Text
+
+SIMPLIFIED = "hans"
+TRADITIONAL = "hant"
+
+
+class Scripts:
+    """Detects the script of a message and converts Replies; one per Assistant (OpenCC converters)."""
+
+    def __init__(self) -> None:
+        self._to_simplified = opencc.OpenCC("t2s")
+        self._to_traditional = opencc.OpenCC("s2t")
+
+    def of(self, text: str, previous: str = SIMPLIFIED) -> str:
+        """``hant`` when more of the message's characters are traditional-only than simplified-only."""
+        chinese = "".join(CJK.findall(text))
+        if not chinese:
+            return previous
+        traditional = _changed(chinese, self._to_simplified.convert(chinese))
+        simplified = _changed(chinese, self._to_traditional.convert(chinese))
+        if traditional > simplified:
+            return TRADITIONAL
+        if simplified > traditional:
+            return SIMPLIFIED
+        return previous
+
+    def convert(self, text: str, script: str) -> str:
+        return self._to_traditional.convert(text) if script == TRADITIONAL and text else text
+
+    def apply(self, reply: Reply, script: str) -> Reply:
+        """The Reply in ``script``: every text a channel shows, buttons included."""
+        if script != TRADITIONAL or reply.lang != "zh":
+            return reply
+        convert = self._to_traditional.convert
+        buttons = tuple(dataclasses.replace(b, label=convert(b.label)) for b in reply.buttons)
+        return dataclasses.replace(
+            reply, text=convert(reply.text), notice=convert(reply.notice) if reply.notice else "",
+            sources=tuple(self._source(s) for s in reply.sources), contact=tuple(convert(c) for c in reply.contact),
+            buttons=buttons, script=TRADITIONAL,
+        )
+
+    def _source(self, source: Source) -> Source:
+        convert = self._to_traditional.convert
+        return dataclasses.replace(source, title=Text(convert(source.title.zh), source.title.en),
+                                   office=Text(convert(source.office.zh), source.office.en))
+
+
+def _changed(before: str, after: str) -> int:
+    return sum(1 for a, b in zip(before, after) if a != b)

@@ -1,0 +1,98 @@
+"""Retrieval inside an intent: BM25F over questions, title, contact names and aliases, and answers, with conditions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.catalogue import Catalogue
+from bot.engine.retrieve import Retriever
+from intents.entities import Entities, extract_entities
+from intents.normalize import Normalizer
+from intents.segment import Segmenter
+from knowledge.models import Contact, Entry, Text
+
+
+def entry(entry_id: str, intent: str, title: str, questions: tuple[str, ...] = (), answer: str = "答",
+          contact: str | None = None, **conditions: object) -> Entry:
+    return Entry(id=entry_id, intent=intent, title=Text(title, title), answer=Text(answer, answer),
+                 questions=questions, contact=contact, conditions=conditions, facts=("F-92",))
+
+
+ENTRIES = [
+    entry("foreign_talent-general", "foreign_talent", "外籍人才政策概览", ("外国人来大连工作要办什么",),
+          "外籍人才需要办理工作许可和居留许可，还有人才签证。"),
+    entry("foreign_talent-single-window", "foreign_talent", "工作许可和居留许可一窗办理", ("两个许可能一起办吗",),
+          "可以一起办，一次提交、并联审批。", contact="ftz-window"),
+    entry("foreign_talent-visa", "foreign_talent", "人才签证", ("R字签证怎么办",), "R字签证……"),
+    entry("housing_purchase-general", "housing_purchase", "购房补贴和购房券有哪些", ("买房有什么补贴",)),
+    entry("housing_purchase-voucher-with-subsidy", "housing_purchase", "领住房补贴的同时能用购房券吗",
+          ("住房补贴和购房券能同时享受吗", "拿着房补还能领购房券吗"), "可以同时享受。"),
+    entry("housing_purchase-phd", "housing_purchase", "博士购房补贴", ("博士买房补贴多少",), degree="phd"),
+    entry("housing_purchase-master", "housing_purchase", "硕士购房补贴", ("硕士买房补贴多少",), degree="master"),
+    entry("housing_purchase-double", "housing_purchase", "双一流毕业生购房", ("双一流毕业生买房",),
+          double_first_class=True),
+    entry("application_process-rent", "application_process", "租房补贴怎么申请", ("怎么申请",),
+          topic="rental_housing"),
+    entry("application_process-general", "application_process", "怎么申请人才政策", ("在哪申请",)),
+]
+CONTACTS = [Contact(id="ftz-window", name=Text("大连自贸片区移民事务服务中心", "FTZ immigration service centre"),
+                    aliases=("自贸区移民服务中心", "移民服务中心"))]
+
+
+@pytest.fixture(scope="module")
+def retriever() -> Retriever:
+    return Retriever(ENTRIES, Segmenter(["购房券", "住房补贴", "工作许可", "自贸区"]), Normalizer({}), CONTACTS)
+
+
+def best(retriever: Retriever, intent: str, text: str, topic: str | None = None) -> str | None:
+    core = Normalizer({})(text)
+    found = retriever.best(intent, extract_entities(core), core, topic)
+    return found.id if found else None
+
+
+def test_an_office_named_by_its_short_name_reaches_its_entry(retriever: Retriever) -> None:
+    assert best(retriever, "foreign_talent", "自贸区移民服务中心能办工作许可吗") == "foreign_talent-single-window"
+
+
+def test_a_combination_question_reaches_the_combination_rule(retriever: Retriever) -> None:
+    assert best(retriever, "housing_purchase", "领着住房补贴还能用购房券吗") == "housing_purchase-voucher-with-subsidy"
+
+
+def test_a_contradicted_condition_excludes_and_a_matched_one_raises(retriever: Retriever) -> None:
+    assert best(retriever, "housing_purchase", "硕士买房补贴多少") == "housing_purchase-master"
+    assert best(retriever, "housing_purchase", "我是博士，买房补贴多少") == "housing_purchase-phd"
+    ranked = [e.id for _, e in retriever.ranked("housing_purchase", Entities(degree="master"), "博士买房补贴多少")]
+    assert "housing_purchase-phd" not in ranked  # the person said master's
+
+
+def test_an_unstated_condition_is_used_only_when_nothing_else_matches(retriever: Retriever) -> None:
+    # nothing said about the degree: the general answer, not one degree's
+    assert best(retriever, "housing_purchase", "买房补贴多少") == "housing_purchase-general"
+    assert best(retriever, "housing_purchase", "双一流毕业生买房") == "housing_purchase-double"
+    assert best(retriever, "application_process", "怎么申请") == "application_process-general"
+    assert best(retriever, "application_process", "怎么申请", topic="rental_housing") == "application_process-rent"
+
+
+def test_with_nothing_to_go_on_the_general_entry_answers(retriever: Retriever) -> None:
+    assert retriever.best("housing_purchase", Entities(), "") == ENTRIES[3]
+    assert retriever.general("foreign_talent") == ENTRIES[0]
+    assert retriever.best("no_such_intent", Entities(), "买房") is None
+
+
+def test_the_index_is_per_intent(retriever: Retriever) -> None:
+    ranked = retriever.ranked("foreign_talent", Entities(), "买房补贴购房券")
+    assert {e.intent for _, e in ranked} == {"foreign_talent"}
+
+
+def test_the_catalogue_answers_for_a_named_occupation() -> None:
+    honest = entry("shortage_catalogue-occupation-list-unknown", "shortage_catalogue", "目录岗位清单")
+    empty = Catalogue([], [honest])
+    assert empty.answer("焊工在目录里吗", Entities(), "zh").entry == honest
+    assert empty.answer("紧缺人才有什么待遇", Entities(), "zh") is None
+    assert "焊工" in (Catalogue([], []).answer("焊工在目录里吗", Entities(), "zh").text or "")
+    loaded = Catalogue([{"occupation": "焊工", "occupation_en": "welder", "aliases": ["电焊工"], "industry": "装备制造",
+                         "stars": 4, "edition": "2021版", "source": "目录（2021）"}], [honest])
+    listed = loaded.answer("电焊工在紧缺目录里吗", Entities(), "zh").text or ""
+    assert "焊工" in listed and "装备制造" in listed and "★★★★" in listed and "2021版" in listed
+    assert "welder (焊工)" in (loaded.answer("is a welder on the shortage list", Entities(), "en").text or "")
+    assert "没有找到“护士”" in (loaded.answer("护士算不算紧缺人才", Entities(), "zh").text or "")
