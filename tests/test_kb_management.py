@@ -263,7 +263,7 @@ def test_validate_reports_a_broken_directory_naming_file_row_and_field(db_path: 
     if LEGACY_SEED:  # the older single-file content predates facts-only answers: only those checks may complain
         assert all(CURRENCY.search(line) for line in report.splitlines()[:-1]), report
     else:
-        assert (code, report) == (0, f"{db_path}: no problems\n")
+        assert (code, report) == (0, f"{db_path}：没有问题\n")
     out = tmp_path / "export"
     assert kb_cli(db_path, "export", str(out))[0] == 0
     path = out / "entries" / "housing_purchase.yaml"

@@ -403,9 +403,11 @@ def cmd_validate(args: argparse.Namespace, settings: Settings, stdin: TextIO, ou
     else:
         with _kb(settings) as kb:
             problems, what = changes.content_problems(kb, today), str(settings.db_path)
+    lang = settings.staff_lang
     for problem in problems:
-        print(f"problem: {problem}", file=out)
-    print(f"{what}: {len(problems)} problems" if problems else f"{what}: no problems", file=out)
+        print(say("problem", lang, text=problem), file=out)
+    print(say("problems", lang, what=what, n=len(problems)) if problems else say("no_problems", lang, what=what),
+          file=out)
     return 1 if problems else 0
 
 
@@ -424,8 +426,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings, stdin: TextIO, out
             print(f"{len(users):4} {source.kind:8} {source.id:44} {_short(source.title.zh, 40)}", file=out)
     if not args.json:
         unused = sum(1 for s in sources if not depending.get(s.id))
-        print(f"{len(sources)} sources ({unused} cited by no active entry); "
-              "the first column is the number of active entries that depend on each", file=out)
+        print(say("sources_summary", settings.staff_lang, n=len(sources), unused=unused), file=out)
     return 0
 
 
@@ -441,12 +442,13 @@ def cmd_facts(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
                              "superseded_by": list(fact.superseded_by), "confidence": fact.confidence,
                              "used_by": users, "unused_reason": fact.unused_reason})
         else:
-            why = f"  unused: {fact.unused_reason or 'NO REASON GIVEN'}" if not users else ""
+            reason = fact.unused_reason or say("no_reason", settings.staff_lang)
+            why = say("fact_unused", settings.staff_lang, reason=reason) if not users else ""
             print(f"{fact.id:6} {fact.status:10} {len(users):3}  {_short(fact.title, 50)}{why}", file=out)
     if not args.json:
         missing = sum(1 for f in facts if f.id not in uses and not f.unused_reason)
-        print(f"{len(shown)} facts; {sum(1 for f in facts if f.id not in uses)} cited by no active entry or "
-              f"contact, {missing} of them without a reason (facts.yaml, unused_reason)", file=out)
+        print(say("facts_summary", settings.staff_lang, n=len(shown), unused=sum(1 for f in facts if f.id not in uses),
+                  missing=missing), file=out)
     return 0
 
 
@@ -464,9 +466,8 @@ def cmd_catalogue(args: argparse.Namespace, settings: Settings, stdin: TextIO, o
             print(f"{row['occupation']:20} {row.get('industry') or '':16} {stars:6} {row.get('edition') or ''}",
                   file=out)
     if not getattr(args, "json", False):
-        print(f"{len(rows)} occupations" if rows else
-              "the catalogue is empty: import the published list with "
-              "python run_bot.py kb catalogue import FILE.csv", file=out)
+        print(say("occupations", settings.staff_lang, n=len(rows)) if rows
+              else say("catalogue_empty", settings.staff_lang), file=out)
     return 0
 
 

@@ -150,6 +150,30 @@ TEXTS: dict[str, dict[str, str]] = {
                       "en": "{n} entries not reviewed for more than {days} days "
                             "(mark one: python run_bot.py kb edit ID --reviewed today)"},
     "edit_unchanged": {"zh": "没有编辑：没有改动", "en": "no edit: nothing changed"},
+    # ---- validation, the registers, the catalogue, notices
+    "problem": {"zh": "问题：{text}", "en": "problem: {text}"},
+    "problems": {"zh": "{what}：{n} 个问题", "en": "{what}: {n} problems"},
+    "no_problems": {"zh": "{what}：没有问题", "en": "{what}: no problems"},
+    "sources_summary": {"zh": "共 {n} 个来源（{unused} 个没有有效条目引用）；第一列是依赖该来源的有效条目数",
+                        "en": "{n} sources ({unused} cited by no active entry); "
+                              "the first column is the number of active entries that depend on each"},
+    "fact_unused": {"zh": "  未引用：{reason}", "en": "  unused: {reason}"},
+    "no_reason": {"zh": "未说明原因", "en": "NO REASON GIVEN"},
+    "facts_summary": {"zh": "共 {n} 条事实；{unused} 条没有有效条目或咨询单位引用，其中 {missing} 条未说明原因"
+                            "（facts.yaml 的 unused_reason）",
+                      "en": "{n} facts; {unused} cited by no active entry or contact, {missing} of them without a "
+                            "reason (facts.yaml, unused_reason)"},
+    "occupations": {"zh": "共 {n} 个职业", "en": "{n} occupations"},
+    "catalogue_empty": {"zh": "目录为空：请用 python run_bot.py kb catalogue import FILE.csv 导入公布的目录",
+                        "en": "the catalogue is empty: import the published list with "
+                              "python run_bot.py kb catalogue import FILE.csv"},
+    "notice_drafts": {"zh": "共 {n} 条草稿（发送一条：python run_bot.py notices confirm ID）",
+                      "en": "{n} drafts (send one: python run_bot.py notices confirm ID)"},
+    "notice_id_needed": {"zh": "请给出通知编号：python run_bot.py notices {action} ID",
+                         "en": "give the notice's number: python run_bot.py notices {action} ID"},
+    "notice_discarded": {"zh": "通知 #{id} 已放弃，没有发送任何消息", "en": "notice #{id} discarded; nothing was sent"},
+    "notice_confirmed": {"zh": "通知 #{id} 已确认，将发给 {n} 位关注者；由 Telegram 机器人限速发送",
+                         "en": "notice #{id} confirmed for {n} followers; the Telegram bot sends it, paced"},
 }
 
 

@@ -118,7 +118,6 @@ def _add_handlers(application: Application, settings: Settings) -> None:
     application.add_handler(MessageHandler(talk, guards.flood), group=-2)
     application.add_handler(CallbackQueryHandler(guards.flood_press), group=-2)
     staff.add_handlers(application, new & ADDRESSED)  # before the catch-alls below and the hand-off replies
-    news.add_handlers(application, new & ADDRESSED)
     if staff_chat is not None:
         application.add_handler(MessageHandler(new & staff_chat & filters.REPLY, guards.staff_only), group=-1)
         application.add_handler(MessageHandler(new & staff_chat & filters.REPLY & ~filters.COMMAND, staff_reply))

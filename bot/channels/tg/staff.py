@@ -370,11 +370,13 @@ STAFF_COMMANDS: tuple[StaffCommand, ...] = (
     StaffCommand("reload", reload, "/reload"),
     StaffCommand("export", export, "/export"),
     StaffCommand("broadcast", broadcast, "/broadcast 大家好"),
+    StaffCommand("notices", news.review, "/notices"),
 )
 STAFF_BUTTONS: tuple[StaffButton, ...] = (
     StaffButton("review", PATTERN, press, "v1|r|i:1"),
     StaffButton("broadcast", PATTERN, press, "v1|b|1:yes"),
     StaffButton("propose", buttons.pattern(buttons.PROPOSE), propose_press, buttons.encode(buttons.PROPOSE, "1")),
+    StaffButton("notices", news.STAFF_PATTERN, news.decide, f"{buttons.VERSION}|{news.STAFF_CODE}|1:yes"),
 )
 """Every staff command and button: registered, and guarded in group -1, from these two tables only."""
 
