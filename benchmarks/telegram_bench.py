@@ -43,8 +43,8 @@ from telegram.ext import (  # noqa: E402
 from benchmarks.loopback import TOKEN, BotApiServer, Call  # noqa: E402
 from bot.channels.tg.app import CONCURRENT_UPDATES, CONNECTIONS, build_application, start, stop  # noqa: E402
 from bot.cli.bench import QUESTIONS  # noqa: E402
-from bot.engine.assistant import Assistant  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
+from bot.staff.training import open_assistant  # noqa: E402
 
 ASKED = tuple(text for _, text in QUESTIONS if text not in ("转人工",))
 
@@ -152,7 +152,7 @@ async def _bench(chats: int, messages: int, delay_ms: float, db: Path, rounds: i
     base_url = f"http://127.0.0.1:{port}/bot"
     settings = dataclasses.replace(load_settings({}, env_file=None).with_db(db), token=TOKEN, api_base_url=base_url,
                                    send_rate=0)
-    assistant = Assistant.open(settings)
+    assistant = open_assistant(settings)
     echoes, talents = [], []
     try:
         for _ in range(rounds):  # in turn, so that both see the same load of a shared machine

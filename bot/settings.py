@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -41,6 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TALENTBOT_MARGIN", "0.2", "Smallest gap between the top two intents for a direct answer."),
     Setting("TALENTBOT_CONTEXT_MINUTES", "30", "How long the dialogue state (stated facts, topic) lasts after the last turn."),
     Setting("TALENTBOT_LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING)."),
+    Setting("TALENTBOT_RETRAIN_DELAY", "30", "Seconds the bot waits after a staff change before retraining in the background."),
+    Setting("TALENTBOT_STAFF_LANG", "zh", "Language of staff texts (zh or en) where Telegram gives no language."),
+    Setting("TALENTBOT_TIMEZONE", "Asia/Shanghai", "Time zone of the days in statistics (an IANA name)."),
     Setting("TALENTBOT_RETRY_SCHEDULE", "1,2,5,10,30,60,300",
             "Seconds between tries of a reply that could not be delivered (the last one repeats)."),
     Setting("TALENTBOT_RETRY_HOURS", "24", "Hours after which an undelivered reply is given up (logged as failed)."),
@@ -82,6 +86,9 @@ class Settings:
     margin: float = 0.2
     context_minutes: float = 30.0
     log_level: str = "INFO"
+    retrain_delay: float = 30.0
+    staff_lang: str = "zh"
+    timezone: str = "Asia/Shanghai"
     retry_schedule: tuple[float, ...] = (1, 2, 5, 10, 30, 60, 300)
     retry_hours: float = 24.0
     http_timeout: float = 10.0
@@ -120,6 +127,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str
             margin=float(raw["TALENTBOT_MARGIN"]),
             context_minutes=float(raw["TALENTBOT_CONTEXT_MINUTES"]),
             log_level=raw["TALENTBOT_LOG_LEVEL"].strip().upper(),
+            retrain_delay=float(raw["TALENTBOT_RETRAIN_DELAY"]),
+            staff_lang=_staff_lang(raw["TALENTBOT_STAFF_LANG"]),
+            timezone=_zone(raw["TALENTBOT_TIMEZONE"]),
             retry_schedule=_as_seconds(raw["TALENTBOT_RETRY_SCHEDULE"]),
             retry_hours=float(raw["TALENTBOT_RETRY_HOURS"]),
             http_timeout=float(raw["TALENTBOT_HTTP_TIMEOUT"]),
@@ -127,6 +137,22 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str
         )
     except ValueError as exc:
         raise SettingsError(f"invalid setting: {exc}") from exc
+
+
+def _staff_lang(raw: str) -> str:
+    lang = raw.strip().lower()
+    if lang not in ("zh", "en"):
+        raise ValueError(f"TALENTBOT_STAFF_LANG must be zh or en, not {raw!r}")
+    return lang
+
+
+def _zone(raw: str) -> str:
+    name = raw.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"TALENTBOT_TIMEZONE: unknown time zone {raw!r} (e.g. Asia/Shanghai)") from None
+    return name
 
 
 class SettingsError(ValueError):

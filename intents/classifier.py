@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import pickle
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
@@ -35,9 +36,35 @@ class Prediction:
     confidence: float
 
 
+TRAINING_RULES = "1"
+"""The version of what ``IntentClassifier.train`` does around the pipeline (which phrases it leaves out);
+raise it when that changes, so that stored models are retrained."""
+
+
 def versions() -> dict[str, str]:
+    """What a stored model must match to be loaded: the libraries, and (``pipeline``) the definition."""
     return {"scikit-learn": sklearn.__version__, "jieba": jieba.__version__, "numpy": np.__version__,
-            "format": "1"}
+            "format": "1", "pipeline": definition()}
+
+
+def definition() -> str:
+    """A hash of the pipeline's definition: every parameter of :func:`build_pipeline` (objects by their
+    class) and the training rules. A change of the classifier's code or parameters changes it."""
+    params = build_pipeline(Segmenter(())).get_params(deep=True)
+    described = {name: _described(value) for name, value in params.items()}
+    text = json.dumps(described, sort_keys=True, default=repr) + f"\ntraining rules {TRAINING_RULES}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _described(value: object) -> object:
+    if isinstance(value, (str, int, float, bool, type(None), tuple)):
+        return value
+    kind = value if isinstance(value, type) else type(value)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+LIBRARIES = ("scikit-learn", "jieba", "numpy", "format")
+"""The keys of :func:`versions` a pickled model cannot be loaded across."""
 
 
 def examples_hash(pairs: Iterable[tuple[str, str]], words: Iterable[str] = ()) -> str:

@@ -22,7 +22,6 @@ from .errors import KnowledgeError, NotFound, ValidationError
 from .models import Entry
 from .provenance import Located, Register, entry_problems
 from .seedfiles import (
-    PARSERS,
     REGISTERS,
     TABLES,
     Dataset,
@@ -32,9 +31,12 @@ from .seedfiles import (
     contact_to_mapping,
     dump_yaml,
     entry_to_mapping,
+    missing_message,
+    missing_tables,
     parse_catalogue,
     parse_contact,
     parse_entry,
+    parse_row,
     parse_term,
     register_dir,
     seed_rows,
@@ -187,12 +189,45 @@ def _same(current: dict[str, Any] | None, wanted: dict[str, Any] | None) -> bool
 
 def add_entry(kb: KnowledgeBase, mapping: Mapping[str, Any], who: str, label: str = "new entry",
               note: str | None = None) -> Change:
-    """Add one entry given in the seed format (validated like an import)."""
+    """Add one entry given in the seed format (validated like an import).
+
+    Its question variants become training phrases of its intent (origin ``entry``),
+    each logged, in the same transaction.
+    """
     entry = valid_entry(kb, mapping, label)
     with kb.lock, kb.db.atomic():
         if _row(kb, "entries", entry.id) is not None:
             raise ValidationError(label, None, "id", f"entry '{entry.id}' already exists (edit it instead)")
-        return _record(kb, who, "entries", entry.id, entry_row(entry, now_iso()), note or "add")
+        done = _record(kb, who, "entries", entry.id, entry_row(entry, now_iso()), note or "add")
+        for question in entry.questions:
+            add_phrase(kb, question, entry.intent, who, f"question of entry {entry.id}", "entry")
+    return done
+
+
+def add_phrase(kb: KnowledgeBase, text: str, intent: str, who: str, note: str, origin: str) -> bool:
+    """Add one training phrase with its change-log row (call inside a transaction); False when it exists."""
+    if list(kb.db.query("select 1 from examples where text = ? and intent = ?", [text, intent])):
+        return False
+    stamp = now_iso()
+    row = {"text": text, "intent": intent, "origin": origin, "created_at": stamp}
+    row_id = kb.db.table("examples").insert(row).last_pk
+    log_change(kb, who, stamp, "examples", row_id, "insert", None, dict(row, id=row_id), note)
+    return True
+
+
+def cited_sources(kb: KnowledgeBase, names: list[str], label: str) -> list[str]:
+    """Source ids of the register for ``names``, in the order given: a source id as it is, a fact id
+    as the sources that state it (``kb add --source``)."""
+    sources = kb.sources()
+    ids = {s.id for s in sources}
+    out: list[str] = []
+    for number, name in enumerate(names):
+        found = [name] if name in ids else [s.id for s in sources if name in s.facts]
+        if not found:
+            raise ValidationError(label, None, f"sources[{number}]", f"'{name}' is neither a source of sources.yaml "
+                                  "nor a fact a source states: see kb sources and kb facts")
+        out += [f for f in found if f not in out]
+    return out
 
 
 def replace_entry(kb: KnowledgeBase, entry_id: str, mapping: Mapping[str, Any], who: str,
@@ -449,7 +484,8 @@ def directory_problems(directory: Path | str, today: date | None = None) -> list
     if not directory.is_dir():
         return [ValidationError(str(directory), None, None, "is not a directory")]
     rows: dict[str, list[SeedRow]] = {}
-    unreadable: list[ValidationError] = []
+    missing = missing_tables(directory)
+    unreadable = [ValidationError(str(directory), None, None, missing_message(missing))] if missing else []
     for table in TABLES:
         try:
             rows[table] = list(seed_rows(register_dir(directory) if table in REGISTERS else directory, table))
@@ -467,7 +503,7 @@ def _problems(rows: dict[str, list[SeedRow]], today: date | None = None) -> list
         items, kept = [], []
         for row in rows.get(table, []):
             try:
-                items.append(PARSERS[table](row))
+                items.append(parse_row(table, row))
                 kept.append(row)
             except ValidationError as exc:
                 problems.append(exc)

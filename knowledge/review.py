@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Sequence
 
-from .changes import log_change
+from .changes import add_phrase, log_change
 from .errors import KnowledgeError, NotFound
 from .models import STAFF_SOURCE_ID, Review, Text
 from .seedfiles import SeedRow, parse_entry
@@ -199,9 +199,18 @@ def link(kb: KnowledgeBase, review_ids: Iterable[int], entry_id: str, who: str) 
 
 
 def answer(kb: KnowledgeBase, review_ids: Iterable[int], intent: str, answer_zh: str, answer_en: str,
-           who: str) -> Resolution:
-    """A new active entry of ``intent`` answers the questions (source: staff, today)."""
+           who: str, contact: str | None = None) -> Resolution:
+    """A new active entry of ``intent`` answers the questions (source: staff, today).
+
+    Its contact is ``contact``, else the intent's own (:func:`contact_for`); an
+    answer nobody can be asked about is refused.
+    """
     _require_intent(kb, intent)
+    contact = contact or contact_for(kb, intent)
+    if contact is None:
+        raise ReviewError(f"no contact for intent '{intent}': give one (review answer ... --contact ID)")
+    if contact not in {c.id for c in kb.contacts()}:
+        raise NotFound(f"no contact '{contact}'")
     ids = list(dict.fromkeys(review_ids))
     if not ids:
         raise ReviewError("no review item given")
@@ -209,9 +218,19 @@ def answer(kb: KnowledgeBase, review_ids: Iterable[int], intent: str, answer_zh:
         rows = _open_rows(kb, ids)
         entry_id = _new_entry_id(kb, intent)
         questions = list(dict.fromkeys(r["text"].strip() for r in rows))
-        _insert_entry(kb, entry_id, intent, questions, answer_zh, answer_en, who)
+        _insert_entry(kb, entry_id, intent, questions, answer_zh, answer_en, who, contact)
         done = _decide(kb, ids, who, "answered", f"answered:{entry_id}", intent)
     return dataclasses.replace(done, entry_id=entry_id)
+
+
+def contact_for(kb: KnowledgeBase, intent: str) -> str | None:
+    """Whom to ask about ``intent``: the contact of its general entry, else of any of its entries,
+    else the first contact whose topics name it; None when there is none."""
+    entries = [e for e in kb.entries(intent) if e.contact]
+    general = [e for e in entries if e.is_general]
+    for entry in general + entries:
+        return entry.contact
+    return next((c.id for c in kb.contacts() if intent in c.topics), None)
 
 
 def ignore(kb: KnowledgeBase, review_ids: Iterable[int], who: str) -> Resolution:
@@ -270,12 +289,7 @@ def _add_phrase(kb: KnowledgeBase, text: str, intent: str, who: str, stamp: str,
     if len(text) > MAX_PHRASE:
         raise ReviewError(f"review item {review_id} is longer than {MAX_PHRASE} characters: "
                           "too long for a training phrase (ignore it instead)")
-    if list(kb.db.query("select 1 from examples where text = ? and intent = ?", [text, intent])):
-        return 0
-    row = {"text": text, "intent": intent, "origin": "review", "created_at": stamp}
-    row_id = kb.db.table("examples").insert(row).last_pk
-    log_change(kb, who, stamp, "examples", row_id, "insert", None, dict(row, id=row_id), f"review {review_id}")
-    return 1
+    return int(add_phrase(kb, text, intent, who, f"review {review_id}", "review"))
 
 
 def _add_question(kb: KnowledgeBase, entry_id: str, text: str, who: str, stamp: str, review_id: int) -> None:
@@ -297,12 +311,12 @@ def _new_entry_id(kb: KnowledgeBase, intent: str) -> str:
 
 
 def _insert_entry(kb: KnowledgeBase, entry_id: str, intent: str, questions: list[str], answer_zh: str,
-                  answer_en: str, who: str) -> None:
+                  answer_en: str, who: str, contact: str) -> None:
     """Validate the new entry as an import would, then insert and log it."""
     today = date.today().isoformat()
     title = questions[0][:80]
     mapping = {"id": entry_id, "intent": intent, "title": {"zh": title, "en": title}, "questions": questions,
-               "answer": {"zh": answer_zh, "en": answer_en}, "reviewed": today, "status": "active",
+               "answer": {"zh": answer_zh, "en": answer_en}, "reviewed": today, "status": "active", "contact": contact,
                "sources": [STAFF_SOURCE_ID]}
     entry = parse_entry(SeedRow("review answer", 1, None, mapping))
     stamp = now_iso()

@@ -37,6 +37,7 @@ from .models import (
 from .rules import Eligibility, RuleError, parse_eligibility
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,79}$")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 FACT_ID_RE = re.compile(r"^(?:F-\d{2,3}|N-\d{2})$")
 PARTIAL_DATE_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 CONDITION_VALUES: dict[str, set[object] | None] = {
@@ -87,7 +88,10 @@ class SeedRow:
             return ""
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise self.fail(fld, "must be text")
-        value = str(value).strip()
+        try:
+            value = str(value).strip()
+        except ValueError:  # an integer of thousands of digits
+            raise self.fail(fld, "is a number too long to be text") from None
         if len(value) > limit:
             raise self.fail(fld, f"longer than {limit} characters")
         return value
@@ -103,9 +107,11 @@ class SeedRow:
 
     def str_list(self, fld: str) -> tuple[str, ...]:
         value = self.data.get(fld) or []
-        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                                  for v in value):
             raise self.fail(fld, "must be a list of texts")
-        return tuple(str(v).strip() for v in value if str(v).strip())
+        texts = [SeedRow(self.file, self.number, self.line, {fld: v}).text(fld, False) for v in value]
+        return tuple(t for t in texts if t)
 
 
 def _prefixed(row: SeedRow, parent: str, key: str, required: bool) -> str:
@@ -115,35 +121,82 @@ def _prefixed(row: SeedRow, parent: str, key: str, required: bool) -> str:
         raise ValidationError(row.file, row.number, f"{parent}.{key}", exc.message, row.line) from None
 
 
-def _yaml_rows(path: Path, name: str) -> Iterator[SeedRow]:
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, except that dates stay text: ``reviewed: 2026-02-30`` is then a field
+    the row's check names, instead of an error inside the YAML library."""
+
+
+def _int_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    """An integer, or its text when it has more digits than Python converts (the row's check names it)."""
     try:
-        raw = path.read_text(encoding="utf-8")
-        node = yaml.compose(raw)
-        data = yaml.safe_load(raw)
-    except UnicodeDecodeError:
-        raise ValidationError(name, None, None, "is not UTF-8 text") from None
+        return loader.construct_yaml_int(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+_Loader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
+UNREADABLE = (ValueError, RecursionError, OverflowError, TypeError, MemoryError)
+"""What the YAML and JSON libraries raise, besides their own errors, on hostile input
+(nesting thousands deep, an integer of thousands of digits)."""
+
+
+def parse_yaml(raw: str, name: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data of one YAML document, dates kept as text.
+
+    Raises :class:`ValidationError` naming ``name`` for anything that is not valid YAML.
+    """
+    loader = _Loader(raw)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ValidationError(name, None, None, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
+        raise ValidationError(name, None, None, f"is not valid YAML: {getattr(exc, 'problem', None) or exc}",
                               mark.line + 1 if mark else None) from None
+    except UNREADABLE as exc:
+        raise ValidationError(name, None, None, f"cannot be read: {_brief(exc)}") from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml(raw: str, name: str) -> Any:
+    """The data of one YAML document (see :func:`parse_yaml`)."""
+    return parse_yaml(raw, name)[1]
+
+
+def read_text(path: Path, name: str) -> str:
+    """A file's text: UTF-8, with or without a byte-order mark; else a :class:`ValidationError`."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(name, None, None, "is not UTF-8 text (save it as UTF-8)") from None
+    except OSError as exc:
+        raise ValidationError(name, None, None, f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _brief(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0][:200] or type(exc).__name__
+
+
+def _yaml_rows(path: Path, name: str) -> Iterator[SeedRow]:
+    node, data = parse_yaml(read_text(path, name), name)
     if data is None:
         return
-    if not isinstance(data, list):
+    if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
         raise ValidationError(name, None, None, "must be a list of items")
     for number, item in enumerate(data, start=1):
-        line = node.value[number - 1].start_mark.line + 1 if node is not None else None
+        line = node.value[number - 1].start_mark.line + 1
         if not isinstance(item, dict):
             raise ValidationError(name, number, None, "must be a mapping of fields", line)
         yield SeedRow(name, number, line, item)
 
 
 def _jsonl_rows(path: Path, name: str) -> Iterator[SeedRow]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise ValidationError(name, None, None, "is not UTF-8 text") from None
     number = 0
-    for line_no, line in enumerate(lines, start=1):
+    for line_no, line in enumerate(read_text(path, name).splitlines(), start=1):
         if not line.strip():
             continue
         number += 1
@@ -151,22 +204,41 @@ def _jsonl_rows(path: Path, name: str) -> Iterator[SeedRow]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ValidationError(name, number, None, f"is not valid JSON: {exc.msg}", line_no) from None
+        except UNREADABLE as exc:
+            raise ValidationError(name, number, None, f"cannot be read: {_brief(exc)}", line_no) from None
         if not isinstance(item, dict):
             raise ValidationError(name, number, None, "must be a JSON object", line_no)
         yield SeedRow(name, number, line_no, item)
+
+
+def table_source(directory: Path, table: str) -> Path | None:
+    """The file (or, for entries and examples, the folder) that holds ``table`` in ``directory``;
+    None when none does."""
+    for suffix in (".yaml", ".jsonl"):
+        path = directory / f"{table}{suffix}"
+        if path.is_file():
+            return path
+    folder = directory / table
+    return folder if table in ("examples", ENTRY_DIR) and folder.is_dir() else None
+
+
+def missing_tables(directory: Path) -> list[str]:
+    """The tables of :data:`TABLES` that ``directory`` has no file for (the registers may come from the seed)."""
+    return [table for table in TABLES
+            if table_source(register_dir(directory) if table in REGISTERS else directory, table) is None]
 
 
 def seed_rows(directory: Path, table: str) -> Iterator[SeedRow]:
     if table == "entries" and (directory / ENTRY_DIR).is_dir():
         yield from _entry_dir_rows(directory)
         return
-    for suffix, reader in ((".yaml", _yaml_rows), (".jsonl", _jsonl_rows)):
-        path = directory / f"{table}{suffix}"
-        if path.is_file():
-            yield from reader(path, path.name)
-            return
-    if table == "examples" and (directory / "examples").is_dir():
-        yield from _example_dir_rows(directory / "examples")
+    path = table_source(directory, table)
+    if path is None:
+        return
+    if path.is_dir():
+        yield from _example_dir_rows(path)
+    else:
+        yield from (_yaml_rows if path.suffix == ".yaml" else _jsonl_rows)(path, path.name)
 
 
 def _entry_dir_rows(directory: Path) -> Iterator[SeedRow]:
@@ -192,10 +264,7 @@ def _entry_dir_rows(directory: Path) -> Iterator[SeedRow]:
 def _example_dir_rows(folder: Path) -> Iterator[SeedRow]:
     for path in sorted(folder.glob("*.yaml")):
         name = f"examples/{path.name}"
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise ValidationError(name, None, None, f"is not valid YAML: {exc}") from None
+        data = load_yaml(read_text(path, name), name)
         if not isinstance(data, dict) or not isinstance(data.get("examples"), list):
             raise ValidationError(name, None, "examples", "must have 'intent' and a list 'examples'")
         intent = data.get("intent")
@@ -209,11 +278,13 @@ def _date(row: SeedRow, fld: str, required: bool) -> str | None:
         if required:
             raise row.fail(fld, "missing date (YYYY-MM-DD)")
         return None
-    text = value.isoformat() if isinstance(value, date) else str(value)
+    text = value.isoformat() if isinstance(value, date) else row.text(fld)
     try:
+        if not DATE_RE.fullmatch(text):
+            raise ValueError(text)
         date.fromisoformat(text)
     except ValueError:
-        raise row.fail(fld, f"'{text}' is not a date of the form YYYY-MM-DD") from None
+        raise row.fail(fld, f"'{text[:40]}' is not a date of the form YYYY-MM-DD") from None
     return text
 
 
@@ -243,7 +314,7 @@ def _fact_ids(row: SeedRow, fld: str) -> tuple[str, ...]:
 def _id(row: SeedRow, fld: str = "id") -> str:
     value = row.text(fld)
     if not ID_RE.match(value):
-        raise row.fail(fld, f"'{value}' is not a valid id (lowercase letters, digits, - _ .)")
+        raise row.fail(fld, f"'{value[:40]}' is not a valid id (lowercase letters, digits, - _ ., at most 80)")
     return value
 
 
@@ -352,6 +423,8 @@ def parse_entry(row: SeedRow) -> Entry:
         if key not in CONDITION_VALUES:
             raise row.fail(f"conditions.{key}", f"unknown condition (known: {', '.join(CONDITION_VALUES)})")
         allowed = CONDITION_VALUES[key]
+        if not isinstance(value, (str, bool)):
+            raise row.fail(f"conditions.{key}", "must be one word (or true/false for foreign)")
         if allowed is not None and value not in allowed:
             raise row.fail(f"conditions.{key}", f"'{value}' is not one of {sorted(map(str, allowed))}")
     raw_sources = row.data.get("sources") or []
@@ -500,14 +573,32 @@ def read_dir(directory: Path | str) -> Dataset:
     directory = Path(directory)
     if not directory.is_dir():
         raise ValidationError(str(directory), None, None, "is not a directory")
+    missing = missing_tables(directory)
+    if missing:
+        raise ValidationError(str(directory), None, None, missing_message(missing))
     data = Dataset()
     rows_of: dict[str, list[SeedRow]] = {}
     for table in TABLES:
         rows = list(seed_rows(register_dir(directory) if table in REGISTERS else directory, table))
         rows_of[table] = rows
-        setattr(data, table, [PARSERS[table](row) for row in rows])
+        setattr(data, table, [parse_row(table, row) for row in rows])
     check(data, rows_of)
     return data
+
+
+def missing_message(missing: list[str]) -> str:
+    files = ", ".join(f"{t}.yaml" + (f" (or {t}/)" if t in ("examples", ENTRY_DIR) else "") for t in missing)
+    return (f"has no file for {files}: a directory to load must hold every table "
+            "(an empty list where a table is empty); `kb export DIR` writes one")
+
+
+def parse_row(table: str, row: SeedRow) -> Any:
+    """One row parsed by its table's parser; a value of a type no check foresaw is still a
+    :class:`ValidationError` naming the row, never a crash."""
+    try:
+        return PARSERS[table](row)
+    except UNREADABLE as exc:
+        raise row.fail(None, f"has a value of the wrong form ({_brief(exc)})") from None
 
 
 def policy_intents(data: Dataset) -> set[str]:

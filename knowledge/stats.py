@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo
 
 from .changes import backup
 from .errors import KnowledgeError
@@ -43,7 +44,7 @@ class StatsError(KnowledgeError):
 
 @dataclass(frozen=True)
 class Day:
-    """The queries of one UTC day, by outcome (every outcome present, zeros included)."""
+    """The queries of one day (in the statistics' time zone), by outcome (every outcome present, zeros included)."""
 
     day: str  # YYYY-MM-DD
     outcomes: Mapping[str, int]
@@ -71,10 +72,11 @@ class OpenQuestion:
 
 @dataclass(frozen=True)
 class Stats:
-    """The numbers of one period, ``since`` (inclusive) to ``until``; timestamps ISO UTC."""
+    """The numbers of one period, ``since`` (inclusive) to ``until``; timestamps ISO UTC, days in ``zone``."""
 
     since: str
     until: str
+    zone: str
     total: int  # every logged query, small talk included
     outcomes: Mapping[str, int]  # answer, clarify, fallback, handoff, smalltalk (and any other logged)
     rates: Mapping[str, float]  # share of the questions (total minus small talk) per outcome of OUTCOMES
@@ -108,8 +110,8 @@ class Stats:
 # ---------------------------------------------------------------- the period
 
 
-def parse_since(text: str, now: datetime | None = None) -> datetime:
-    """``7d`` (days before now), ``12h``, ``2w`` or a date ``2026-11-01`` (its midnight, UTC)."""
+def parse_since(text: str, now: datetime | None = None, zone: str = "UTC") -> datetime:
+    """``7d`` (days before now), ``12h``, ``2w`` or a date ``2026-11-01`` (its midnight in ``zone``)."""
     now = now or datetime.now(timezone.utc)
     value = text.strip().lower()
     relative = re.fullmatch(r"(\d{1,4})\s*([hdw])", value)
@@ -120,7 +122,7 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
         day = date.fromisoformat(value)
     except ValueError:
         raise StatsError(f"cannot read the period '{text}': use e.g. 7d, 30d, 12h or 2026-11-01") from None
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(zone))
 
 
 def _iso(moment: datetime) -> str:
@@ -131,21 +133,23 @@ def _iso(moment: datetime) -> str:
 # ---------------------------------------------------------------- collecting
 
 
-def collect(kb: KnowledgeBase, since: datetime, now: datetime | None = None, top: int = 10) -> Stats:
-    """The statistics of the queries logged from ``since`` up to ``now``."""
+def collect(kb: KnowledgeBase, since: datetime, now: datetime | None = None, top: int = 10,
+            zone: str = "UTC") -> Stats:
+    """The statistics of the queries logged from ``since`` up to ``now``; days are those of ``zone``."""
     now = now or datetime.now(timezone.utc)
     start, end = _iso(since), _iso(now)
+    local = ZoneInfo(zone)
     with kb.lock:
         outcomes = _outcomes(kb, start, end)
         helpful, not_helpful = _feedback(kb, start, end)
-        per_day = _per_day(kb, start, end, since.date(), now.date())
+        per_day = _per_day(kb, start, end, since.astimezone(local).date(), now.astimezone(local).date(), local)
         intents = _top_intents(kb, start, end, top)
         open_items = _open_items(kb, start, end)
         latencies = [r["latency_ms"] for r in kb.db.query(
             "select latency_ms from queries where ts >= ? and ts <= ? and latency_ms is not null", [start, end])]
     questions = sum(outcomes.values()) - outcomes.get(SMALLTALK, 0)
     return Stats(
-        since=start, until=end, total=sum(outcomes.values()), outcomes=outcomes,
+        since=start, until=end, zone=zone, total=sum(outcomes.values()), outcomes=outcomes,
         rates={o: (outcomes.get(o, 0) / questions if questions else 0.0) for o in OUTCOMES},
         per_day=per_day, helpful=helpful, not_helpful=not_helpful, top_intents=intents,
         top_unanswered=_group_questions(open_items)[:top], open_reviews=len(open_items),
@@ -169,13 +173,15 @@ def _feedback(kb: KnowledgeBase, start: str, end: str) -> tuple[int, int]:
     return int(rows[0]["good"]), int(rows[0]["bad"])
 
 
-def _per_day(kb: KnowledgeBase, start: str, end: str, first: date, last: date) -> tuple[Day, ...]:
-    """Every day of the period, also those without queries (a chart must show the gaps)."""
+def _per_day(kb: KnowledgeBase, start: str, end: str, first: date, last: date, zone: ZoneInfo) -> tuple[Day, ...]:
+    """Every day of the period in ``zone``, also those without queries (a chart must show the gaps)."""
     counts: dict[str, dict[str, int]] = {}
     for row in kb.db.query(
-            f"select substr(ts, 1, 10) as day, {SEEN} as outcome, count(*) as n from queries "
+            f"select substr(ts, 1, 16) as minute, {SEEN} as outcome, count(*) as n from queries "
             "where ts >= ? and ts <= ? group by 1, 2", [start, end]):
-        counts.setdefault(row["day"], {})[row["outcome"] or "unknown"] = row["n"]
+        day = datetime.fromisoformat(row["minute"]).replace(tzinfo=timezone.utc).astimezone(zone).date().isoformat()
+        outcome = row["outcome"] or "unknown"
+        counts.setdefault(day, {})[outcome] = counts.get(day, {}).get(outcome, 0) + row["n"]
     days = []
     for offset in range((last - first).days + 1):
         day = (first + timedelta(days=offset)).isoformat()

@@ -273,6 +273,11 @@ class KnowledgeBase:
             self.db.execute("delete from feedback where query_id = ? and user = ?", [query_id, user])
             self.db.table("feedback").insert({"query_id": query_id, "ts": now_iso(), "user": user, "helpful": int(helpful)})
 
+    def feedback_given(self, query_id: int, user: str) -> bool:
+        with self.lock:
+            return self.db.execute("select 1 from feedback where query_id = ? and user = ?",
+                                   [query_id, user]).fetchone() is not None
+
     def query_row(self, query_id: int) -> dict[str, Any]:
         with self.lock:
             rows = list(self.db.query("select * from queries where id = ?", [query_id]))
@@ -341,10 +346,11 @@ class KnowledgeBase:
     # ------------------------------------------------------------ models
 
     def save_model(self, examples_hash: str, versions: dict[str, str], report: dict[str, Any], blob: bytes) -> None:
-        with self.lock, self.db.atomic():
-            self.db.execute("delete from models")
-            self.db.table("models").insert({"created_at": now_iso(), "examples_hash": examples_hash,
-                                      "versions": _json(versions), "report": _json(report), "blob": blob})
+        with self.lock, self.db.atomic():  # insert first: a new id, so running assistants see a new stamp
+            new_id = self.db.table("models").insert({"created_at": now_iso(), "examples_hash": examples_hash,
+                                                     "versions": _json(versions), "report": _json(report),
+                                                     "blob": blob}).last_pk
+            self.db.execute("delete from models where id != ?", [new_id])
 
     def live_stamp(self) -> tuple[str, int | None]:
         """The content version and the id of the stored model: two primary-key look-ups in one statement."""
@@ -358,6 +364,17 @@ class KnowledgeBase:
         with self.lock:
             rows = list(self.db.query("select report from models order by id desc limit 1"))
         return json.loads(rows[0]["report"] or "{}") if rows else {}
+
+    def set_note(self, key: str, value: dict[str, Any]) -> None:
+        """Keep a small JSON note in ``meta`` (e.g. the last training attempt)."""
+        with self.lock, self.db.atomic():
+            self.db.execute("insert into meta (key, value) values (?, ?) on conflict(key) do update set "
+                            "value = excluded.value", [f"note:{key}", _json(value)])
+
+    def note(self, key: str) -> dict[str, Any] | None:
+        with self.lock:
+            row = self.db.execute("select value from meta where key = ?", [f"note:{key}"]).fetchone()
+        return json.loads(row[0]) if row else None
 
     def load_model(self) -> tuple[str, dict[str, str], bytes] | None:
         with self.lock:

@@ -3,7 +3,10 @@ copied per test, and Assistants over it. Nothing here fakes the knowledge base."
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
@@ -12,6 +15,7 @@ import pytest
 from benchmarks.loopback import BotApiServer
 from bot.engine.assistant import Assistant
 from bot.settings import Settings, load_settings
+from bot.staff.training import ensure_model
 from knowledge import SEED_DIR, Dataset, KnowledgeBase, read_dir
 
 
@@ -20,14 +24,37 @@ def seed() -> Dataset:
     return read_dir(SEED_DIR)
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _code_and_seed_hash() -> str:
+    """What the template database is made from: the seed and the code of the three packages."""
+    digest = hashlib.sha256()
+    for package in ("bot", "intents", "knowledge"):
+        for path in sorted((ROOT / package).rglob("*")):
+            if path.suffix in (".py", ".yaml") and path.is_file():
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory, seed: Dataset) -> Path:
-    """A database with the seed loaded and the classifier trained once per test run."""
+    """A database with the seed loaded and the classifier trained through the guard (as the first start
+    does: three folds, the baseline later trainings are held to). Trained once, then kept in the system's
+    temporary folder under the hash of the seed and the code, so that the next run of an unchanged tree
+    starts at once."""
+    cached = Path(tempfile.gettempdir()) / f"talentbot-test-template-{_code_and_seed_hash()}.sqlite"
     path = tmp_path_factory.mktemp("template") / "talentbot.sqlite"
+    if cached.is_file():
+        shutil.copy(cached, path)
+        return path
     with KnowledgeBase.open(path) as kb:
         kb.replace_content(seed)
-        Assistant(kb, load_settings({}, env_file=None).with_db(path))
+        ensure_model(kb)
         kb.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    partial = cached.with_suffix(f".{os.getpid()}.part")
+    shutil.copy(path, partial)
+    partial.replace(cached)  # whole or not at all, should two runs race
     return path
 
 
@@ -59,12 +86,29 @@ def assistant(settings: Settings) -> Iterator[Assistant]:
 
 
 SLOW_FILES = ("test_telegram.py", "test_telegram_staff.py", "test_telegram_check.py", "test_telegram_news.py",
-              "test_classifier_quality.py", "test_reliability.py")
+              "test_classifier_quality.py", "test_reliability.py", "test_review_loop.py")
+"""Whole files of slow tests: the loopback Telegram tests, the cross-validated quality checks, the delivery
+and restart checks, and the learning loop in real processes (with trainings). Single slow tests elsewhere
+carry ``@pytest.mark.slow``."""
+
+
+SLOW_TESTS = frozenset({
+    # trainings (cross-validated) and the numpy/scikit-learn agreement check
+    "test_the_retrainer_uses_the_guard_in_the_background", "test_guarded_training_notes_an_accepted_model",
+    "test_fast_probabilities_equal_the_pipelines",
+    # a new Python process each (start-up, model loading): the command line as staff run it
+    "test_stats_command_prints_json_for_machines_and_a_table_for_people", "test_plot_writes_a_png_of_readable_size",
+    "test_stats_with_a_bad_period_is_a_clean_error", "test_starting_the_assistant_does_not_import_matplotlib_or_datasette",
+    "test_ask_one_question_is_human_readable", "test_console_answers_a_doctoral_purchase_question_from_piped_input",
+    "test_console_buttons_are_pressed_by_number_and_a_lone_number_is_no_question",
+    "test_jsonl_export_holds_training_phrases", "test_a_rejected_edit_is_kept_and_the_next_edit_continues_from_it",
+    "test_a_bad_edit_in_the_editor_changes_nothing_and_names_the_field",
+})
+"""Single slow tests of files that are otherwise quick (by name, parameters aside)."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests through the loopback Bot API server and the cross-validated quality checks are ``slow``:
-    ``python -m pytest -m "not slow"`` is the quick selection for everyday work."""
+    """``python -m pytest -m "not slow"`` is the quick selection for everyday work."""
     for item in items:
-        if item.path.name in SLOW_FILES:
+        if item.path.name in SLOW_FILES or item.name.split("[")[0] in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from bot.cli.main import COMMANDS, build_parser
-from bot.settings import SETTINGS
+from bot.engine.assistant import Assistant
+from bot.settings import SETTINGS, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,3 +114,29 @@ def test_parser_knows_every_command() -> None:
         words = command.split()
         args = parser.parse_args(words + (["x"] if words[-1] in ("export", "import") else []))
         assert args.command == words[0]
+
+
+def test_one_table_registers_and_guards_every_staff_command_and_button(assistant: Assistant,
+                                                                     settings: Settings) -> None:
+    """The Telegram staff commands and buttons come from STAFF_COMMANDS and STAFF_BUTTONS only: each is
+    guarded in group -1 and handled in group 0, and nothing else is guarded as staff-only."""
+    from telegram.ext import CallbackQueryHandler, CommandHandler
+
+    from bot.channels.tg import guards
+    from bot.channels.tg.app import build_application
+    from bot.channels.tg.staff import STAFF_BUTTONS, STAFF_COMMANDS
+
+    app = build_application(dataclasses.replace(settings, token="123:abc"), assistant)
+    guarded = {name for h in app.handlers[-1] if isinstance(h, CommandHandler) and h.callback is guards.staff_command
+               for name in h.commands}
+    handled = {name: h.callback for h in app.handlers[0] if isinstance(h, CommandHandler) for name in h.commands}
+    assert guarded == {c.name for c in STAFF_COMMANDS}
+    assert all(handled[c.name] is c.run for c in STAFF_COMMANDS)
+    button_guards = {h.pattern.pattern for h in app.handlers[-1]  # type: ignore[union-attr]
+                     if isinstance(h, CallbackQueryHandler) and h.callback is guards.staff_only}
+    assert button_guards == {b.pattern for b in STAFF_BUTTONS}
+    routes = [(h.pattern.pattern, h.callback) for h in app.handlers[0]  # type: ignore[union-attr]
+              if isinstance(h, CallbackQueryHandler) and h.pattern is not None]
+    assert all((b.pattern, b.run) in routes for b in STAFF_BUTTONS)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert all(f"`/{c.name}" in readme for c in STAFF_COMMANDS)

@@ -77,7 +77,7 @@ def test_a_bad_answer_is_edited_shown_in_history_reverted_and_answered_again(set
         again = assistant.handle(QUESTION, "after")
         assert again.text == first.text and again.entry_id == PHD
     code, said = kb_cli(db_path, "history", PHD)
-    assert f"reverts #{latest['id']}" in said and "bob" in said and "alice" in said
+    assert f"撤销 #{latest['id']}" in said and "bob" in said and "alice" in said
 
 
 def test_a_change_is_reverted_once_and_later_changes_must_be_reverted_first(db_path: Path,
@@ -95,6 +95,53 @@ def test_a_change_is_reverted_once_and_later_changes_must_be_reverted_first(db_p
     assert kb_cli(db_path, "revert", str(one.id))[0] == 0
     with KnowledgeBase.open(db_path) as kb:
         assert kb.entry(PHD) == original
+
+
+def test_a_rejected_edit_is_kept_and_the_next_edit_continues_from_it(db_path: Path, tmp_path: Path) -> None:
+    """An impossible date, then a fix: the second editor session starts from the first one's text."""
+    editor = tmp_path / "editor.py"
+    editor.write_text("import sys\n"
+                      "path = sys.argv[1]\n"
+                      "text = open(path, encoding='utf-8').read()\n"
+                      "if '2026-02-30' in text:\n"
+                      "    text = text.replace('2026-02-30', '2026-02-28')\n"
+                      "else:\n"
+                      "    text = text.replace('博士', '博士（已编辑）', 1)\n"
+                      "    text = '\\n'.join(l if not l.startswith('reviewed:') else 'reviewed: 2026-02-30'\n"
+                      "                    for l in text.splitlines())\n"
+                      "open(path, 'w', encoding='utf-8').write(text)\n", encoding="utf-8")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TALENTBOT_", "VISUAL"))}
+    environ["EDITOR"] = f"{sys.executable} {editor}"
+    edit = [sys.executable, "run_bot.py", "--db", str(db_path), "kb", "edit", PHD]
+    first = subprocess.run(edit, cwd=ROOT, capture_output=True, text=True, timeout=120, env=environ)
+    assert first.returncode == 2 and "Traceback" not in first.stderr
+    assert "'reviewed'" in first.stderr and "2026-02-30" in first.stderr and "drafts" in first.stderr
+    draft = db_path.parent / "drafts" / f"{PHD}.yaml"
+    assert "博士（已编辑）" in draft.read_text(encoding="utf-8")
+    second = subprocess.run(edit, cwd=ROOT, capture_output=True, text=True, timeout=120, env=environ)
+    assert second.returncode == 0, second.stderr
+    with KnowledgeBase.open(db_path) as kb:
+        entry = kb.entry(PHD)
+    assert "博士（已编辑）" in entry.title.zh + entry.answer.zh and entry.reviewed == "2026-02-28"
+    assert not draft.exists()
+
+
+def test_kb_add_cites_known_facts_and_its_questions_become_training_phrases(db_path: Path,
+                                                                           capsys: pytest.CaptureFixture) -> None:
+    base = ["add", "--id", "housing_purchase-kb-add", "--intent", "housing_purchase", "--title-zh", "测试",
+            "--title-en", "Test", "--answer-zh", "测试答案", "--answer-en", "A test answer", "--contact", "gov-12345",
+            "--question", "人才驿站买房补贴怎么领", "--question", "talent station purchase subsidy"]
+    assert kb_cli(db_path, *base, "--source", "F-999")[0] == 2
+    assert "sources[0]" in capsys.readouterr().err
+    code, said = kb_cli(db_path, *base, "--source", "F-23")
+    assert code == 0 and "变更 #" in said
+    with KnowledgeBase.open(db_path) as kb:
+        entry = kb.entry("housing_purchase-kb-add")
+        phrases = {(e.text, e.intent, e.origin) for e in kb.examples()}
+        stating = {s.id for s in kb.sources() if "F-23" in s.facts}
+    assert entry.sources and set(entry.sources) <= stating and entry.contact == "gov-12345"
+    assert ("人才驿站买房补贴怎么领", "housing_purchase", "entry") in phrases
+    assert ("talent station purchase subsidy", "housing_purchase", "entry") in phrases
 
 
 def test_a_bad_edit_in_the_editor_changes_nothing_and_names_the_field(db_path: Path, tmp_path: Path) -> None:
@@ -216,7 +263,7 @@ def test_validate_reports_a_broken_directory_naming_file_row_and_field(db_path: 
     if LEGACY_SEED:  # the older single-file content predates facts-only answers: only those checks may complain
         assert all(CURRENCY.search(line) for line in report.splitlines()[:-1]), report
     else:
-        assert (code, report) == (0, f"{db_path}: no problems\n")
+        assert (code, report) == (0, f"{db_path}：没有问题\n")
     out = tmp_path / "export"
     assert kb_cli(db_path, "export", str(out))[0] == 0
     path = out / "entries" / "housing_purchase.yaml"
@@ -253,15 +300,15 @@ def test_every_change_bumps_the_content_version_so_a_running_bot_reloads(db_path
         assert kb_cli(db_path, *args)[0] == 0
         versions.append(content_state(db_path)[2])
     assert [int(v) for v in versions] == list(range(int(versions[0]), int(versions[0]) + 4))
-    assert kb_cli(db_path, "edit", PHD, "--title-en", "PhD home purchase") == (0, "nothing changed\n")
+    assert kb_cli(db_path, "edit", PHD, "--title-en", "PhD home purchase") == (0, "没有改动\n")
     assert content_state(db_path)[2] == versions[-1]
 
 
 def test_show_gives_the_whole_entry_in_both_languages(db_path: Path) -> None:
     code, shown = kb_cli(db_path, "show", PHD)
     assert code == 0
-    for part in ("博士购房补贴与购房券", "Home-purchase support for doctorate holders", "answer (zh):", "10万元",
-                 "answer (en):", "100,000 yuan", "F-23", "contact: gov-12345", "reviewed: 20"):
+    for part in ("博士购房补贴与购房券", "Home-purchase support for doctorate holders", "答案（zh）：", "10万元",
+                 "答案（en）：", "100,000 yuan", "F-23", "咨询：gov-12345", "复核：20"):
         assert part in shown, part
 
 

@@ -85,8 +85,8 @@ def test_staff_preview_and_confirm_on_the_command_line(db_path: Path) -> None:
     out = io.StringIO()
     assert main(["--db", str(db_path), "notices"], stdout=out) == 0
     number = int(re.search(r"Notice #([0-9]+)", out.getvalue()).group(1))  # type: ignore[union-attr]
-    assert "to 1 followers" in out.getvalue() and "您关注的「" in out.getvalue() and "1 drafts" in out.getvalue()
+    assert "发给 1 位关注者" in out.getvalue() and "您关注的「" in out.getvalue() and "共 1 条草稿" in out.getvalue()
     out = io.StringIO()
     assert main(["--db", str(db_path), "notices", "confirm", str(number), "--who", "staff"], stdout=out) == 0
-    assert "confirmed for 1 followers" in out.getvalue()
+    assert "已确认，将发给 1 位关注者" in out.getvalue()
     assert main(["--db", str(db_path), "notices", "confirm", str(number)], stdout=io.StringIO()) == 2

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.engine.assistant import Assistant
 from bot.engine.refresh import live_model_report
 from bot.settings import Settings
-from bot.staff.training import train_report
+from bot.staff.training import guarded_training, train_report
 from knowledge import KnowledgeBase
 from knowledge import review as queue
 from knowledge.models import QueryRecord
@@ -63,10 +63,10 @@ def test_a_missed_question_is_assigned_retrained_and_then_answered(db_path: Path
 
     done = run(["review", "assign", str(group["ids"][0]), "--intent", "children_education", "--who", "li"], db_path)
     assert done.returncode == 0, done.stderr
-    assert "assigned" in done.stdout and "train" in done.stdout
+    assert "已归入意图 children_education" in done.stdout and "train" in done.stdout
     trained = run(["train", "--folds", "3"], db_path)
     assert trained.returncode == 0, trained.stderr
-    assert "accuracy" in trained.stdout and "the model is stored" in trained.stdout
+    assert "accuracy" in trained.stdout and "新模型已启用" in trained.stdout
 
     again = ask(db_path, MISSED)[0]
     assert again["intent"] == "children_education" and again["outcome"] == "answer"
@@ -86,12 +86,25 @@ def test_the_interactive_walk_works_from_piped_keys(db_path: Path) -> None:
     # an unknown key, then assign the first item by typing an intent id; skip the second; end of input
     done = run(["review", "--who", "wang"], db_path, "x\na\nchildren_education\ns\n")
     assert done.returncode == 0, done.stderr
-    assert MISSED in done.stdout and "candidates:" in done.stdout and "similar entries:" in done.stdout
-    assert "unknown key 'x'" in done.stdout
+    assert MISSED in done.stdout and "候选意图：" in done.stdout and "相似条目：" in done.stdout
+    assert "未知按键“x”" in done.stdout
     with KnowledgeBase.open(db_path) as kb:
         assert queue.item(kb, first).resolution == "assigned:children_education"
         assert queue.item(kb, first).resolved_by == "wang"
         assert queue.item(kb, second).status == "open"
+
+
+def test_the_walk_writes_an_answer_with_the_intent_rule_telegram_uses(db_path: Path) -> None:
+    with KnowledgeBase.open(db_path) as kb:
+        review_id = queue_question(kb, "人才公寓的房租能报销吗")
+    done = run(["review", "--who", "zhou"], db_path, "w\n#rental_housing 符合条件的人才可申请租房补贴。\n\n")
+    assert done.returncode == 0, done.stderr
+    assert "中文答案" in done.stdout and "已撰写新条目 rental_housing-review-1" in done.stdout
+    with KnowledgeBase.open(db_path) as kb:
+        entry = kb.entry("rental_housing-review-1")
+        assert queue.item(kb, review_id).resolved_by == "zhou"
+    assert entry.intent == "rental_housing" and entry.answer.zh == entry.answer.en == "符合条件的人才可申请租房补贴。"
+    assert entry.contact
 
 
 # ---------------------------------------------------------------- grouping, ignore, answer
@@ -148,7 +161,10 @@ def test_a_written_answer_becomes_an_entry_the_assistant_uses(db_path: Path) -> 
         entry = kb.entry("rental_housing-review-1")
         assert entry.status == "active" and entry.sources == ("staff",) and entry.facts == ()
         assert entry.questions == (question,)
-    reply = ask(db_path, question)[0]  # the next start retrains on the new phrase by itself
+        assert entry.contact  # whom to ask: the intent's contact
+    assert ask(db_path, question)[0]["outcome"] == "fallback"  # the accepted model answers until `train`
+    assert run(["train", "--folds", "3"], db_path).returncode == 0
+    reply = ask(db_path, question)[0]
     assert reply["entry_id"] == "rental_housing-review-1" and "rent subsidy" in reply["answer"]
     assert queue.STAFF_SOURCE in reply["answer"] and reply["sources"][0]["kind"] == "staff"
 
@@ -199,11 +215,11 @@ def test_train_refuses_a_much_worse_model_unless_forced(db_path: Path, settings:
 
     refused = run(["train", "--folds", "3"], db_path)
     assert refused.returncode == 2
-    assert "points below the live model" in refused.stderr and "--force" in refused.stderr
+    assert "新模型未启用" in refused.stderr and "--force" in refused.stderr and "Traceback" not in refused.stderr
     with KnowledgeBase.open(db_path) as kb:
         assert live_model_report(kb) == live  # the live model is kept
         text = train_report(kb, settings, folds=3, force=True)
-        assert "the model is stored" in text
+        assert "新模型已启用" in text
         assert live_model_report(kb)["cv_accuracy"] < live["cv_accuracy"] - 0.02
         assert live_model_report(kb)["forced"] is True
 
@@ -223,7 +239,13 @@ def test_refresh_picks_up_an_answer_written_through_another_connection(assistant
         queue.answer(other, [review_id], "rental_housing", "租房补贴请看租房补贴政策。",
                      "For the rent subsidy, see the rent subsidy policy.", "qian")
 
+    stale: list[bool] = []
+    assistant.on_stale = lambda: stale.append(True)
+    assert assistant.refresh() is True
+    assert stale == [True]  # the new phrase waits for a guarded training; the accepted model answers meanwhile
+    with KnowledgeBase.open(settings.db_path) as other:
+        assert guarded_training(other, folds=3, by="test").accepted
     assert assistant.refresh() is True
     reply = assistant.handle(question, "s2")
     assert reply.entry_id == "rental_housing-review-1"
-    assert assistant.refresh() is False
+    assert assistant.refresh() is False and stale == [True]

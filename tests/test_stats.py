@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import socket
 import sqlite3
 import struct
 import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -137,13 +141,13 @@ def test_stats_command_prints_json_for_machines_and_a_table_for_people(assistant
     assert data["top_unanswered"][0]["count"] == 3 and sum(d["total"] for d in data["per_day"]) == len(QUESTIONS)
     table = run(["stats"], db_path)
     assert table.returncode == 0, table.stderr
-    assert "fallback" in table.stdout and "44%" in table.stdout and "helpful: 100%" in table.stdout
+    assert "未能回答" in table.stdout and "44%" in table.stdout and "有帮助：100%" in table.stdout
     assert "3x" in table.stdout and "天气" in table.stdout
 
 
 def test_stats_with_a_bad_period_is_a_clean_error(db_path: Path) -> None:
     done = run(["stats", "--since", "last tuesday"], db_path)
-    assert done.returncode == 2 and done.stderr.startswith("error: cannot read the period")
+    assert done.returncode == 2 and done.stderr.startswith("错误：cannot read the period")
 
 
 def test_plot_writes_a_png_of_readable_size(assistant: Assistant, db_path: Path, tmp_path: Path) -> None:
@@ -152,7 +156,7 @@ def test_plot_writes_a_png_of_readable_size(assistant: Assistant, db_path: Path,
     chart = tmp_path / "charts" / "week.png"
     done = run(["stats", "--plot", str(chart)], db_path)
     assert done.returncode == 0, done.stderr
-    assert f"chart: {chart}" in done.stdout
+    assert f"图表: {chart}" in done.stdout
     header = chart.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", header[16:24])
@@ -234,3 +238,37 @@ def test_datasette_runs_the_canned_queries_read_only(assistant: Assistant, tmp_p
     found = asyncio.run(fetch())
     assert len(found["review_queue"]["rows"]) == 5
     assert found["intents_by_volume"]["rows"][0]["queries"] >= 1
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_browse_stops_datasette_and_removes_the_snapshot_on_a_signal(db_path: Path, tmp_path: Path,
+                                                                     stop: signal.Signals) -> None:
+    pytest.importorskip("datasette")
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TALENTBOT_"))}
+    environ["TMPDIR"] = str(scratch)
+    browse = subprocess.Popen([sys.executable, "run_bot.py", "--db", str(db_path), "browse", "--port", str(port)],
+                              cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(240):
+            if _listening(port) or browse.poll() is not None:
+                break
+            time.sleep(0.5)
+        assert _listening(port) and list(scratch.iterdir())  # serving a snapshot from the temporary folder
+        browse.send_signal(stop)
+        assert browse.wait(timeout=60) == 0
+    finally:
+        if browse.poll() is None:
+            browse.kill()
+    assert not _listening(port) and not list(scratch.iterdir())

@@ -35,7 +35,8 @@ USER_RATE = 8
 @pytest.fixture
 def tg_settings(settings: Settings, server: BotApiServer) -> Settings:
     return dataclasses.replace(settings, token=TOKEN, api_base_url=server.base_url, staff_chat_id=STAFF_CHAT,
-                               staff_ids=frozenset({STAFF}), send_rate=0, user_rate=USER_RATE)
+                               staff_ids=frozenset({STAFF}), send_rate=0, user_rate=USER_RATE,
+                               retrain_delay=3600)
 
 
 async def start_bot(settings: Settings, assistant: Assistant) -> Application:
@@ -160,9 +161,9 @@ async def test_thumbs_down_is_recorded_offers_a_person_and_queues_a_review(
     assert [b["callback_data"] for b in sorry.buttons()][0].startswith("v1|h|")
     assert any(r.reason == "not helpful" for r in assistant.kb.reviews())
     mark, thanks = await press(server, reply, data_of(reply, "👍"))
-    assert thanks.params.get("text")
+    assert "已经评价" in thanks.params.get("text", "")  # the vote is in: the old buttons answer politely
     mark, _ = await press(server, sorry, sorry.buttons()[0]["callback_data"])
-    staff_msg = await server.wait_message(STAFF_CHAT, since=mark, contains="Hand-off #")
+    staff_msg = await server.wait_message(STAFF_CHAT, since=mark, contains="转人工 #")
     assert "博士买房有补贴吗" in staff_msg.text
     await server.wait_message(1014, since=mark, contains="已通知工作人员")
 
@@ -186,7 +187,7 @@ async def test_hand_off_reaches_staff_and_the_staff_reply_reaches_the_user(
     await say(server, 1020, "博士买房有补贴吗")
     mark = len(server.calls)
     server.message(1020, "/human")
-    staff_msg = await server.wait_message(STAFF_CHAT, since=mark, contains="Hand-off #")
+    staff_msg = await server.wait_message(STAFF_CHAT, since=mark, contains="转人工 #")
     assert "博士买房有补贴吗" in staff_msg.text
     await server.wait_message(1020, since=mark, contains="已通知工作人员")
     # a staff member replies to the hand-off message in the staff chat
@@ -195,14 +196,14 @@ async def test_hand_off_reaches_staff_and_the_staff_reply_reaches_the_user(
                    reply_to=staff_msg.params["_message"])
     delivered = await server.wait_message(1020, since=mark, contains="分三年发放")
     assert "&lt;b&gt;" in delivered.text and "工作人员回复" in delivered.text
-    await server.wait_message(STAFF_CHAT, since=mark, contains="Delivered")
+    await server.wait_message(STAFF_CHAT, since=mark, contains="已转交")
     # a non-staff member cannot propose; staff can, and it enters the review queue
-    propose = data_of(staff_msg, "Propose")
+    propose = data_of(staff_msg, "提交审核")
     mark, refused = await press(server, staff_msg, propose, user_id=12345)
     assert refused.params.get("show_alert") is True
     assert not [r for r in assistant.kb.reviews() if r.reason == "proposed answer"]
     mark, accepted = await press(server, staff_msg, propose, user_id=STAFF)
-    assert "Proposed" in accepted.params.get("text", "")
+    assert "已提交审核" in accepted.params.get("text", "")
     proposed = [r for r in assistant.kb.reviews() if r.reason == "proposed answer"]
     assert proposed and proposed[0].text == "博士买房有补贴吗" and "分三年发放" in (proposed[0].resolution or "")
     await server.wait_for(lambda c: c.method == "editMessageReplyMarkup", mark)
@@ -211,7 +212,7 @@ async def test_hand_off_reaches_staff_and_the_staff_reply_reaches_the_user(
 async def test_a_handoff_outcome_and_a_non_staff_reply(bot: Application, server: BotApiServer) -> None:
     mark = len(server.calls)
     server.message(1021, "转人工")
-    staff_msg = await server.wait_message(STAFF_CHAT, since=mark, contains="Hand-off #")
+    staff_msg = await server.wait_message(STAFF_CHAT, since=mark, contains="转人工 #")
     await server.wait_message(1021, since=mark, contains="已通知工作人员")
     mark = len(server.calls)
     server.message(STAFF_CHAT, "not staff", user_id=555, reply_to=staff_msg.params["_message"])
@@ -225,7 +226,7 @@ async def test_a_hand_off_survives_a_restart(tg_settings: Settings, server: BotA
     answer = await say(server, 1022, "PhD housing subsidy?", lang="en")
     mark = len(server.calls)
     server.message(1022, "/human", lang="en")
-    staff_msg = await server.wait_message(STAFF_CHAT, since=mark, contains="Hand-off #")
+    staff_msg = await server.wait_message(STAFF_CHAT, since=mark, contains="转人工 #")
     await stop_bot(app, server)
     first.close()
     second = Assistant.open(tg_settings)

@@ -78,16 +78,16 @@ async def test_a_notice_to_a_thousand_followers_is_paced_survives_a_restart_and_
     app = await start_bot(news_settings, first)
     entry = _entry(kb)
     changes.update_entry(kb, entry, {"answer.zh": "住房补贴规则更新。"}, "staff")
-    preview = await say(server, STAFF, "/notices", contains="Notice #", user_id=STAFF)
-    assert f"to {FOLLOWERS} followers" in preview.text and "您关注的「" in preview.text and "News on" in preview.text
+    preview = await say(server, STAFF, "/notices", contains="通知 #", user_id=STAFF)
+    assert f"发给 {FOLLOWERS} 位关注者" in preview.text and "您关注的「" in preview.text and "News on" in preview.text
     await server.quiet(0.2)
     followers = set(range(FIRST_CHAT, FIRST_CHAT + FOLLOWERS))
     notices = lambda: [c for c in server.sent("sendMessage") if c.chat_id in followers and "📢" in c.text]  # noqa: E731
     assert not notices()  # nothing is sent before staff confirm
-    _, refused = await press(server, preview, data_of(preview, "Send"), user_id=12345)
+    _, refused = await press(server, preview, data_of(preview, "发给"), user_id=12345)
     assert refused.params.get("show_alert") and not notices()
-    mark, _ = await press(server, preview, data_of(preview, "Send"), user_id=STAFF)
-    await server.wait_for(lambda c: c.method == "editMessageText" and "confirmed" in c.text, mark)
+    mark, _ = await press(server, preview, data_of(preview, "发给"), user_id=STAFF)
+    await server.wait_for(lambda c: c.method == "editMessageText" and "已确认" in c.text, mark)
     await until(lambda: len(notices()) >= 300)
     await stop_bot(app, server)  # a restart midway
     first.close()
@@ -97,7 +97,7 @@ async def test_a_notice_to_a_thousand_followers_is_paced_survives_a_restart_and_
     second = Assistant.open(news_settings)
     app = await start_bot(news_settings, second)
     try:
-        report = await server.wait_message(STAFF_CHAT, contains=f"Notice #{number} done", timeout=60)
+        report = await server.wait_message(STAFF_CHAT, contains=f"通知 #{number} 发送完成", timeout=60)
         sample = next(c for c in notices() if "News on" in c.text)  # its button asks about the news
         mark, _ = await press(server, sample, data_of(sample, "Ask about it"))
         answer = await server.wait_message(sample.chat_id, since=mark)
@@ -107,7 +107,7 @@ async def test_a_notice_to_a_thousand_followers_is_paced_survives_a_restart_and_
         second.close()
     got = Counter(c.chat_id for c in notices())
     assert max(got.values()) == 1  # nobody twice
-    assert len(got) == FOLLOWERS - 5 and "995 delivered" in report.text and "5 not known" in report.text
+    assert len(got) == FOLLOWERS - 5 and "送达 995" in report.text and "情况不明 5" in report.text
     per_tick = Counter(r["tick"] for r in _rows(news_settings) if r["status"] == "sent")
     assert max(per_tick.values()) <= batch_size(news_settings) == 20  # paced: one batch per interval
     assert batch_size(Settings()) == 25  # production: 25 a second, under Telegram's 30

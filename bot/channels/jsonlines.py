@@ -20,6 +20,7 @@ from typing import IO, Any, Iterator, TextIO
 from bot.engine.assistant import Assistant
 from bot.engine.reply import Reply, plain
 from bot.settings import Settings
+from bot.staff.training import open_assistant
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def emit(out: TextIO, item: dict[str, Any]) -> None:
 
 
 def answer_lines(settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    assistant = Assistant.open(settings)
+    assistant = open_assistant(settings)
     run = uuid.uuid4().hex[:12]  # sessions of one run never see the turns of another
     try:
         for number, line in enumerate(lines(stdin), start=1):
@@ -135,7 +136,7 @@ def _answer(assistant: Assistant, run: str, number: int, line: str | Unreadable)
 
 
 def answer_one(settings: Settings, question: str, out: TextIO) -> int:
-    assistant = Assistant.open(settings)
+    assistant = open_assistant(settings)
     try:
         reply = assistant.handle(question, "ask", channel="ask")
         print(plain(reply), file=out)

@@ -38,6 +38,7 @@ from bot.engine.assistant import Assistant
 from bot.engine.understanding import Understanding
 from bot.settings import Settings
 from bot.staff import judged
+from bot.staff.training import ensure_model
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
 from knowledge.stats import collect, parse_since
 
@@ -79,7 +80,7 @@ def _scratch_db(folder: Path) -> Path:
     path = folder / "bench.sqlite"
     with KnowledgeBase.open(path) as kb:
         kb.replace_content(read_dir(SEED_DIR))
-    Assistant(KnowledgeBase.open(path), _plain_settings(path)).close()  # trains and stores the model once
+        ensure_model(kb, by="bench")  # trains and stores the model once, through the guard
     return path
 
 

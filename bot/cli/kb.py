@@ -19,10 +19,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
 from bot.cli.command import Command
 from bot.settings import Settings
+from bot.staff.texts import TEXTS, say
 from knowledge import (
     SEED_DIR,
     KnowledgeBase,
@@ -34,13 +33,14 @@ from knowledge import (
 )
 from knowledge.models import Contact, Entry
 from knowledge.provenance import Register
-from knowledge.seedfiles import TERM_KINDS
+from knowledge.seedfiles import TERM_KINDS, load_yaml, read_text
 
 FIELD_OPTIONS = (("--intent", "intent"), ("--title-zh", "title.zh"), ("--title-en", "title.en"),
                  ("--answer-zh", "answer.zh"), ("--answer-en", "answer.en"), ("--contact", "contact"),
                  ("--effective", "effective"), ("--reviewed", "reviewed"), ("--status", "status"))
-EDIT_HEADER = ("# Edit entry {id}: save and close the editor to apply, or leave it unchanged to cancel.\n"
-               "# Lines starting with # are ignored. The format is that of knowledge/seed/entries/<intent>.yaml (README.md there).\n")
+EDIT_HEADER = ("# 编辑条目 {id}：保存并关闭编辑器即生效；不做修改直接关闭则取消。以 # 开头的行会被忽略。\n"
+               "# Edit entry {id}: save and close the editor to apply, or leave it unchanged to cancel.\n"
+               "# The format is that of knowledge/seed/entries/<intent>.yaml (README.md there).\n")
 EDITOR_SHELL = '${VISUAL:-${EDITOR:-vi}} "$1"'  # the shell, not Python, reads the editor's name
 
 
@@ -56,10 +56,14 @@ def add_commands(sub: argparse._SubParsersAction, kb_sub: argparse._SubParsersAc
     add = _writer(kb_sub, "add", "add an entry from a YAML file in the seed format, or from field options")
     add.add_argument("--from-file", metavar="FILE.yaml")
     add.add_argument("--id")
-    add.add_argument("--question", action="append", default=[], help="a question variant (repeat)")
+    add.add_argument("--question", action="append", default=[],
+                     help="a question variant (repeat); each becomes a training phrase of the intent")
+    add.add_argument("--source", action="append", default=[], metavar="FACT",
+                     help="a fact id some entry already cites (repeat): its source is cited")
     _field_options(add)
     edit = _writer(kb_sub, "edit", "change an entry: field options, or $EDITOR on the whole entry as YAML")
     edit.add_argument("id", nargs="?")
+    edit.add_argument("--fresh", action="store_true", help="start from the entry, not from a rejected draft")
     _field_options(edit)
     for cmd in (add, edit):
         cmd.add_argument("--fact", action="append", default=[],
@@ -141,8 +145,15 @@ def _kb(settings: Settings) -> KnowledgeBase:
     return kb
 
 
-def _who(args: argparse.Namespace) -> str:
-    return getattr(args, "who", None) or getpass.getuser()
+def who(args: argparse.Namespace) -> str:
+    """``--who``, else the login name (``unknown`` where there is none, as in some containers)."""
+    given = getattr(args, "who", None)
+    if given:
+        return str(given)
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def _need(value: Any, what: str, usage: str) -> Any:
@@ -171,13 +182,13 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
     return found
 
 
-def _done(change: changes.Change | None, out: TextIO) -> int:
+def _done(change: changes.Change | None, out: TextIO, lang: str = "zh") -> int:
     if change is None:
-        print("nothing changed", file=out)
+        print(say("nothing_changed", lang), file=out)
         return 0
     what = ", ".join(change.fields) if change.action == "update" else change.note or change.action
-    print(f"change #{change.id}: {change.action} {change.table} '{change.row_id}' ({what}) by {change.who}",
-          file=out)
+    print(say("changed", lang, id=change.id, action=change.action, table=change.table, row=change.row_id, what=what,
+              who=change.who), file=out)
     return 0
 
 
@@ -185,6 +196,7 @@ def _done(change: changes.Change | None, out: TextIO) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    lang = settings.staff_lang
     with _kb(settings) as kb:
         found = kb.entries(args.intent, active_only=args.status == "active")
     if args.status == "retired":
@@ -194,10 +206,10 @@ def cmd_list(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: T
             _json_line(out, {"id": e.id, "intent": e.intent, "status": e.status, "reviewed": e.reviewed,
                              "title": e.title.as_dict()})
         else:
-            print(f"{e.id:40} {e.intent:24} {e.status:8} {e.reviewed or 'never':10}  {_short(e.title.zh, 30)}",
-                  file=out)
+            print(f"{e.id:40} {e.intent:24} {e.status:8} {e.reviewed or say('never', lang):10}  "
+                  f"{_short(e.title.zh, 30)}", file=out)
     if not args.json:
-        print(f"{len(found)} entries", file=out)
+        print(say("entries_count", lang, n=len(found)), file=out)
     return 0
 
 
@@ -210,7 +222,8 @@ def cmd_show(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: T
     if args.json:
         _json_line(out, dict(dataclasses.asdict(entry), shown_sources=[s.id for s in register.sources_for(entry)]))
         return 0
-    print(render_entry(entry, contact_line(contact) if contact else entry.contact, register), file=out)
+    print(render_entry(entry, contact_line(contact) if contact else entry.contact, register, settings.staff_lang),
+          file=out)
     return 0
 
 
@@ -219,27 +232,28 @@ def contact_line(contact: Contact) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def render_entry(e: Entry, contact: str | None, register: Register | None = None) -> str:
-    """An entry for people: every field, both languages."""
-    lines = [f"{e.id}  [{e.status}]  intent: {e.intent}", f"title (zh): {e.title.zh}", f"title (en): {e.title.en}"]
+def render_entry(e: Entry, contact: str | None, register: Register | None = None, lang: str = "zh") -> str:
+    """An entry for people: every field, both languages; the labels in ``lang``."""
+    lines = [say("entry_head", lang, id=e.id, status=e.status, intent=e.intent),
+             say("entry_title", lang, which="zh", text=e.title.zh), say("entry_title", lang, which="en", text=e.title.en)]
     if e.conditions:
-        lines.append("conditions: " + ", ".join(f"{k}={v}" for k, v in e.conditions.items()))
+        lines.append(say("entry_conditions", lang, text=", ".join(f"{k}={v}" for k, v in e.conditions.items())))
     if e.questions:
-        lines += ["questions:", *(f"  - {q}" for q in e.questions)]
-    for lang in ("zh", "en"):
-        lines += [f"answer ({lang}):", *(f"  {line}" for line in e.answer.get(lang).splitlines())]
-    lines.append("facts: " + (", ".join(e.facts) or "none"))
+        lines += [say("entry_questions", lang), *(f"  - {q}" for q in e.questions)]
+    for text_lang in ("zh", "en"):
+        lines += [say("entry_answer", lang, which=text_lang), *(f"  {line}" for line in e.answer.get(text_lang).splitlines())]
+    lines.append(say("entry_facts", lang, text=", ".join(e.facts) or say("none", lang)))
     if e.window:
-        lines.append("window: " + ", ".join(f"{k}={v}" for k, v in e.window.as_dict().items()))
+        lines.append(say("entry_window", lang, text=", ".join(f"{k}={v}" for k, v in e.window.as_dict().items())))
     shown = {s.id for s in register.sources_for(e)} if register else set()
     cited = register.cited(e) if register else []
-    lines.append("sources (* shown with the answer):" if cited else "sources: none")
-    lines += [f"  {'*' if s.id in shown else '-'} [{s.id}] {s.kind}: {s.title.zh} ({s.date or 'no date'}) "
+    lines.append(say("entry_sources_shown", lang) if cited else say("entry_no_sources", lang))
+    lines += [f"  {'*' if s.id in shown else '-'} [{s.id}] {s.kind}: {s.title.zh} ({s.date or say('no_date', lang)}) "
               f"{s.url or ''}".rstrip() for s in cited]
-    lines.append(f"contact: {contact or 'none'}")
+    lines.append(say("entry_contact", lang, contact=contact or say("none", lang)))
     if e.followups:
-        lines.append("follow-ups: " + ", ".join(e.followups))
-    lines.append(f"effective: {e.effective or '-'}   reviewed: {e.reviewed or 'never'}")
+        lines.append(say("entry_followups", lang, text=", ".join(e.followups)))
+    lines.append(say("entry_dates", lang, effective=e.effective or "-", reviewed=e.reviewed or say("never", lang)))
     return "\n".join(lines)
 
 
@@ -250,7 +264,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings, stdin: TextIO, out
         if args.json:
             _json_line(out, dataclasses.asdict(c))
             continue
-        undo = f"  reverts #{c.reverts}" if c.reverts else ""
+        undo = say("reverts", settings.staff_lang, id=c.reverts) if c.reverts else ""
         print(f"#{c.id:<5} {c.ts[:19].replace('T', ' ')}  {c.who:12} {c.action:6} {c.table} '{c.row_id}'  "
               f"{', '.join(c.fields)}{undo}  ({c.note or ''})", file=out)
         if args.id:
@@ -258,7 +272,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings, stdin: TextIO, out
                 old, new = (c.before or {}).get(fld), (c.after or {}).get(fld)
                 print(f"        {fld}: {_short(str(old), 50)!r} -> {_short(str(new), 50)!r}", file=out)
     if not args.json and not found:
-        print("no changes", file=out)
+        print(say("no_changes", settings.staff_lang), file=out)
     return 0
 
 
@@ -271,11 +285,11 @@ def cmd_stale(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
         if args.json:
             _json_line(out, {"id": e.id, "intent": e.intent, "reviewed": e.reviewed, "days": age})
         else:
-            print(f"{e.id:40} {e.reviewed or 'never':10} {'' if age is None else f'{age} days':>10}  "
+            days = "" if age is None else say("stale_days", settings.staff_lang, n=age)
+            print(f"{e.id:40} {e.reviewed or say('never', settings.staff_lang):10} {days:>10}  "
                   f"{_short(e.title.zh, 30)}", file=out)
     if not args.json:
-        print(f"{len(found)} entries not reviewed for more than {args.days} days "
-              "(mark one: python run_bot.py kb edit ID --reviewed today)", file=out)
+        print(say("stale_summary", settings.staff_lang, n=len(found), days=args.days), file=out)
     return 0
 
 
@@ -283,24 +297,17 @@ def cmd_stale(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    if args.from_file:
-        mapping, label = _mapping_from_file(Path(args.from_file)), Path(args.from_file).name
-    else:
-        mapping, label = _mapping_from_options(args), "kb add"
     with _kb(settings) as kb:
-        return _done(changes.add_entry(kb, mapping, _who(args), label), out)
+        if args.from_file:
+            mapping, label = _mapping_from_file(Path(args.from_file)), Path(args.from_file).name
+        else:
+            mapping, label = _mapping_from_options(kb, args), "kb add"
+        return _done(changes.add_entry(kb, mapping, who(args), label), out, settings.staff_lang)
 
 
 def _mapping_from_file(path: Path) -> dict[str, Any]:
     """One entry in the seed format (a mapping, or a list holding one mapping)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(path.name, None, None, f"cannot be read: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ValidationError(path.name, None, None, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
-                              mark.line + 1 if mark else None) from None
+    data = load_yaml(read_text(path, path.name), path.name)
     if isinstance(data, list) and len(data) == 1:
         data = data[0]
     if not isinstance(data, dict):
@@ -308,9 +315,10 @@ def _mapping_from_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _mapping_from_options(args: argparse.Namespace) -> dict[str, Any]:
+def _mapping_from_options(kb: KnowledgeBase, args: argparse.Namespace) -> dict[str, Any]:
     mapping: dict[str, Any] = {"id": _need(args.id, "entry id", "kb add --id ID --intent ... (or --from-file)"),
-                               "questions": args.question, "reviewed": date.today().isoformat()}
+                               "questions": args.question, "reviewed": date.today().isoformat(),
+                               "sources": changes.cited_sources(kb, args.source, "kb add")}
     for name, value in _fields(args).items():
         changes.set_field(mapping, name, value, "kb add")
     return mapping
@@ -318,21 +326,33 @@ def _mapping_from_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_edit(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     entry_id = _need(args.id, "entry id", "kb edit ID [--answer-zh TEXT ...]")
-    fields = _fields(args)
+    fields, lang = _fields(args), settings.staff_lang
     with _kb(settings) as kb:
         if fields:
-            return _done(changes.update_entry(kb, entry_id, fields, _who(args)), out)
-        original = EDIT_HEADER.format(id=entry_id) + changes.entry_yaml(kb.entry(entry_id))
+            return _done(changes.update_entry(kb, entry_id, fields, who(args)), out, lang)
+        draft = _draft(settings, entry_id)
+        if args.fresh or not draft.is_file():
+            original = EDIT_HEADER.format(id=entry_id) + changes.entry_yaml(kb.entry(entry_id))
+        else:
+            original = draft.read_text(encoding="utf-8")
         edited = _run_editor(entry_id, original)
         if edited == original:
-            print("no edit: nothing changed", file=out)
+            print(say("edit_unchanged", lang), file=out)
             return 0
         try:
             mapping = _mapping_from_text(entry_id, edited)
-            return _done(changes.replace_entry(kb, entry_id, mapping, _who(args)), out)
-        except ValidationError:
-            print(f"your edit was kept in {_keep(entry_id, edited)}", file=sys.stderr)
+            done = changes.replace_entry(kb, entry_id, mapping, who(args))
+        except ValidationError as exc:
+            _keep(draft, say("edit_draft", lang, reason=exc), edited)
+            print(say("edit_kept", lang, path=draft, id=entry_id), file=sys.stderr)
             raise
+        draft.unlink(missing_ok=True)
+        return _done(done, out, lang)
+
+
+def _draft(settings: Settings, entry_id: str) -> Path:
+    """Where a rejected edit of ``entry_id`` waits for another try: ``drafts/`` beside the database."""
+    return settings.db_path.parent / "drafts" / f"{entry_id}.yaml"
 
 
 def _run_editor(entry_id: str, text: str) -> str:
@@ -347,35 +367,30 @@ def _run_editor(entry_id: str, text: str) -> str:
 
 def _mapping_from_text(entry_id: str, text: str) -> dict[str, Any]:
     label = f"entry '{entry_id}'"
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ValidationError(label, None, None, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
-                              mark.line + 1 if mark else None) from None
+    data = load_yaml(text, label)
     if not isinstance(data, dict):
         raise ValidationError(label, None, None, "must be a mapping of fields")
     return data
 
 
-def _keep(entry_id: str, text: str) -> Path:
-    """Save a rejected edit so the work is not lost."""
-    handle, name = tempfile.mkstemp(prefix=f"kb-edit-{entry_id}-", suffix=".yaml")
-    with open(handle, "w", encoding="utf-8") as kept:
-        kept.write(text)
-    return Path(name)
+def _keep(draft: Path, note: str, text: str) -> None:
+    """Save a rejected edit, with why it was rejected on top (instead of an earlier note), so the work is not lost."""
+    draft.parent.mkdir(parents=True, exist_ok=True)
+    notes = tuple(TEXTS["edit_draft"][lang].split("（")[0].split("(")[0] for lang in ("zh", "en"))
+    kept = "".join(line for line in text.splitlines(keepends=True) if not line.startswith(notes))
+    draft.write_text(note.replace("\n", " ").rstrip() + "\n" + kept, encoding="utf-8")
 
 
 def cmd_retire(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     entry_id = _need(args.id, "entry id", "kb retire ID")
     with _kb(settings) as kb:
-        return _done(changes.retire_entry(kb, entry_id, _who(args)), out)
+        return _done(changes.retire_entry(kb, entry_id, who(args)), out, settings.staff_lang)
 
 
 def cmd_revert(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     change_id = _need(args.change_id, "change number (see kb history)", "kb revert CHANGE_ID")
     with _kb(settings) as kb:
-        return _done(changes.revert(kb, change_id, _who(args)), out)
+        return _done(changes.revert(kb, change_id, who(args)), out, settings.staff_lang)
 
 
 # ---------------------------------------------------------------- checking and keeping
@@ -388,9 +403,11 @@ def cmd_validate(args: argparse.Namespace, settings: Settings, stdin: TextIO, ou
     else:
         with _kb(settings) as kb:
             problems, what = changes.content_problems(kb, today), str(settings.db_path)
+    lang = settings.staff_lang
     for problem in problems:
-        print(f"problem: {problem}", file=out)
-    print(f"{what}: {len(problems)} problems" if problems else f"{what}: no problems", file=out)
+        print(say("problem", lang, text=problem), file=out)
+    print(say("problems", lang, what=what, n=len(problems)) if problems else say("no_problems", lang, what=what),
+          file=out)
     return 1 if problems else 0
 
 
@@ -409,8 +426,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings, stdin: TextIO, out
             print(f"{len(users):4} {source.kind:8} {source.id:44} {_short(source.title.zh, 40)}", file=out)
     if not args.json:
         unused = sum(1 for s in sources if not depending.get(s.id))
-        print(f"{len(sources)} sources ({unused} cited by no active entry); "
-              "the first column is the number of active entries that depend on each", file=out)
+        print(say("sources_summary", settings.staff_lang, n=len(sources), unused=unused), file=out)
     return 0
 
 
@@ -426,12 +442,13 @@ def cmd_facts(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
                              "superseded_by": list(fact.superseded_by), "confidence": fact.confidence,
                              "used_by": users, "unused_reason": fact.unused_reason})
         else:
-            why = f"  unused: {fact.unused_reason or 'NO REASON GIVEN'}" if not users else ""
+            reason = fact.unused_reason or say("no_reason", settings.staff_lang)
+            why = say("fact_unused", settings.staff_lang, reason=reason) if not users else ""
             print(f"{fact.id:6} {fact.status:10} {len(users):3}  {_short(fact.title, 50)}{why}", file=out)
     if not args.json:
         missing = sum(1 for f in facts if f.id not in uses and not f.unused_reason)
-        print(f"{len(shown)} facts; {sum(1 for f in facts if f.id not in uses)} cited by no active entry or "
-              f"contact, {missing} of them without a reason (facts.yaml, unused_reason)", file=out)
+        print(say("facts_summary", settings.staff_lang, n=len(shown), unused=sum(1 for f in facts if f.id not in uses),
+                  missing=missing), file=out)
     return 0
 
 
@@ -439,7 +456,7 @@ def cmd_catalogue(args: argparse.Namespace, settings: Settings, stdin: TextIO, o
     action = args.catalogue_command or "list"
     with _kb(settings) as kb:
         if action == "import":
-            return _done(changes.import_catalogue(kb, args.file, _who(args)), out)
+            return _done(changes.import_catalogue(kb, args.file, who(args)), out, settings.staff_lang)
         rows = kb.catalogue()
     for row in rows:
         if getattr(args, "json", False):
@@ -449,9 +466,8 @@ def cmd_catalogue(args: argparse.Namespace, settings: Settings, stdin: TextIO, o
             print(f"{row['occupation']:20} {row.get('industry') or '':16} {stars:6} {row.get('edition') or ''}",
                   file=out)
     if not getattr(args, "json", False):
-        print(f"{len(rows)} occupations" if rows else
-              "the catalogue is empty: import the published list with "
-              "python run_bot.py kb catalogue import FILE.csv", file=out)
+        print(say("occupations", settings.staff_lang, n=len(rows)) if rows
+              else say("catalogue_empty", settings.staff_lang), file=out)
     return 0
 
 
@@ -471,9 +487,9 @@ def cmd_terms(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: 
     action = args.terms_command or "list"
     with _kb(settings) as kb:
         if action == "add":
-            return _done(changes.add_term(kb, args.term, _who(args), args.kind, args.canonical), out)
+            return _done(changes.add_term(kb, args.term, who(args), args.kind, args.canonical), out, settings.staff_lang)
         if action == "remove":
-            return _done(changes.remove_term(kb, args.term, _who(args)), out)
+            return _done(changes.remove_term(kb, args.term, who(args)), out, settings.staff_lang)
         terms = kb.terms()
     kind = getattr(args, "kind", None)
     for term in terms:

@@ -20,7 +20,9 @@ from bot.cli import review as reviewcli
 from bot.cli import stats as statscli
 from bot.cli.command import Command
 from bot.settings import Settings, SettingsError, load_settings
-from knowledge import SEED_DIR, KnowledgeBase, KnowledgeError, read_dir, write_dir
+from bot.staff.texts import say
+from knowledge import SEED_DIR, Dataset, KnowledgeBase, KnowledgeError, loading, read_dir, write_dir
+from knowledge.loading import MAX_SHRINK
 
 STAFF_COMMANDS = (kbcli, reviewcli, statscli, checkcli, noticescli)
 
@@ -41,11 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     init = kb_sub.add_parser("init", help="create the database from the seed files (replaces content, keeps logs)")
     init.add_argument("--seed", default=str(SEED_DIR), help="seed directory")
+    _reload_options(init, "even when staff changed the database since it was last loaded")
     export = kb_sub.add_parser("export", help="write one file per table")
     export.add_argument("--format", choices=("yaml", "jsonl"), default="yaml")
     export.add_argument("dir")
     imp = kb_sub.add_parser("import", help="validate and load a directory (all or nothing)")
     imp.add_argument("dir")
+    _reload_options(imp, f"even when a table would become empty or lose more than {MAX_SHRINK:.0%} of its rows")
     train = sub.add_parser("train", help="retrain the classifier and print a cross-validated report")
     train.add_argument("--folds", type=int, default=5)
     train.add_argument("--tune", action="store_true", help="also suggest decision thresholds")
@@ -68,11 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _reload_options(cmd: argparse.ArgumentParser, when: str) -> None:
+    cmd.add_argument("--force", action="store_true", help=f"replace the content {when} (a backup is taken first)")
+    cmd.add_argument("--who", help="your name in the change log (default: your login name)")
+
+
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = stdout or sys.stdout
+    lang = "zh"
     try:
         settings = load_settings()
+        lang = settings.staff_lang
         if args.db:
             settings = settings.with_db(args.db)
         _configure_logging(settings)
@@ -80,7 +91,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         handler = COMMANDS[command if command != "kb" else f"kb {args.kb_command}"]
         return handler(args, settings, stdin or sys.stdin, out)
     except (KnowledgeError, SettingsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(say("error", lang, reason=exc), file=sys.stderr)
         return 2
 
 
@@ -112,11 +123,16 @@ class _Redact(logging.Filter):
 def cmd_run(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     if not settings.token:
         return cmd_console(args, settings, stdin, out)
-    from bot.channels.tg.app import (
-        run_telegram,  # imported here: only this command needs telegram
+    from bot.channels.tg.app import (  # imported here: only this command needs telegram
+        TelegramUnreachable,
+        run_telegram,
     )
 
-    return run_telegram(settings)
+    try:
+        return run_telegram(settings)
+    except TelegramUnreachable as exc:
+        print(say("error", settings.staff_lang, reason=exc), file=sys.stderr)
+        return 3
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
@@ -139,10 +155,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: Te
 def cmd_kb_init(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     data = read_dir(args.seed)
     with KnowledgeBase.open(settings.db_path) as kb:
-        kb.replace_content(data)
-    print(f"loaded {len(data.entries)} entries, {len(data.examples)} examples, {len(data.contacts)} contacts, "
-          f"{len(data.terms)} terms into {settings.db_path}", file=out)
-    return 0
+        return _reload(kb, data, args, "init", str(args.seed), out, settings.staff_lang)
 
 
 def cmd_kb_export(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
@@ -155,8 +168,20 @@ def cmd_kb_export(args: argparse.Namespace, settings: Settings, stdin: TextIO, o
 def cmd_kb_import(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
     data = read_dir(args.dir)  # raises, naming file, row and field, before anything changes
     with _kb(settings) as kb:
-        kb.replace_content(data)
-    print(f"imported {len(data.entries)} entries and {len(data.examples)} examples from {args.dir}", file=out)
+        return _reload(kb, data, args, "import", str(args.dir), out, settings.staff_lang)
+
+
+def _reload(kb: KnowledgeBase, data: Dataset, args: argparse.Namespace, kind: str, source: str, out: TextIO,
+            lang: str) -> int:
+    """Replace the content after the checks of :mod:`knowledge.loading` (refused unless ``--force``)."""
+    refusals = loading.reload_refusals(kb, data, mind_staff_changes=kind == "init")
+    if refusals and not args.force:
+        raise loading.ReloadRefused(say("reload_refused", lang, reasons="; ".join(refusals), kind=kind))
+    done = loading.reload(kb, data, kbcli.who(args), kind, source)
+    if done.backup:
+        print(say("reload_backup", lang, kind=kind, path=done.backup), file=out)
+    sizes = ", ".join(f"{done.after[t]} {t}" for t in ("entries", "examples", "contacts", "terms"))
+    print(say("reloaded", lang, sizes=sizes, source=source, change=done.change_id), file=out)
     return 0
 
 

@@ -15,6 +15,7 @@ from bot.cli.command import Command
 from bot.engine.checkup import composer_for
 from bot.settings import Settings
 from bot.staff.notices import NoticeDesk
+from bot.staff.texts import say
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
 
 
@@ -33,19 +34,19 @@ def cmd_notices(args: argparse.Namespace, settings: Settings, stdin: TextIO, out
         if args.action == "list":
             drafts = desk.drafts()
             for draft in drafts:
-                print(desk.preview(draft) + "\n", file=out)
-            print(f"{len(drafts)} drafts (send one: python run_bot.py notices confirm ID)", file=out)
+                print(desk.preview(draft, settings.staff_lang) + "\n", file=out)
+            print(say("notice_drafts", settings.staff_lang, n=len(drafts)), file=out)
             return 0
         if args.id is None:
-            print(f"give the notice's number: python run_bot.py notices {args.action} ID", file=out)
+            print(say("notice_id_needed", settings.staff_lang, action=args.action), file=out)
             return 2
         who = args.who or getpass.getuser()
         if args.action == "discard":
             desk.discard(args.id, who)
-            print(f"notice #{args.id} discarded; nothing was sent", file=out)
+            print(say("notice_discarded", settings.staff_lang, id=args.id), file=out)
             return 0
         reach = desk.confirm(args.id, who)
-        print(f"notice #{args.id} confirmed for {reach} followers; the Telegram bot sends it, paced", file=out)
+        print(say("notice_confirmed", settings.staff_lang, id=args.id, n=reach), file=out)
         return 0
 
 

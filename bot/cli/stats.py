@@ -2,7 +2,8 @@
 
 ``stats`` prints the numbers of a period as a table (``--json``: one JSON
 object) and with ``--plot`` draws them (:mod:`bot.staff.chart`). ``browse`` serves a
-snapshot of the database with Datasette in immutable mode, with canned queries.
+snapshot of the database with Datasette in immutable mode, with canned queries,
+and stops Datasette and removes the snapshot on Ctrl-C and on SIGTERM.
 matplotlib and Datasette are imported or started only by these commands, so the
 assistant's start-up does not pay for them.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,7 +23,7 @@ from typing import Any, TextIO
 
 from bot.cli.command import Command
 from bot.settings import Settings
-from bot.staff.report import table
+from bot.staff.report import last_training, table, training_line
 from knowledge import KnowledgeBase
 from knowledge.stats import (
     CANNED_QUERIES,
@@ -48,22 +50,25 @@ def add_commands(sub: argparse._SubParsersAction, kb_sub: argparse._SubParsersAc
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    since = parse_since(args.since)
+    lang, zone = settings.staff_lang, settings.timezone
+    since = parse_since(args.since, zone=zone)
     with KnowledgeBase.open(settings.db_path) as kb:
-        stats = collect(kb, since, top=args.top)
+        stats = collect(kb, since, top=args.top, zone=zone)
+        names = {i.id: i.label.get(lang) for i in kb.intents()}
+        model = training_line(last_training(kb), lang, zone)
     plot = None
     if args.plot:
         from bot.staff.chart import (
             render,  # imports matplotlib: only when a chart is asked for
         )
 
-        plot = render(stats, args.plot)
+        plot = render(stats, args.plot, lang=lang, names=names)
     if args.json:
         print(json.dumps({**stats.as_dict(), "plot": str(plot) if plot else None}, ensure_ascii=False), file=out)
     else:
-        print(table(stats), file=out)
+        print(table(stats, lang, model, names), file=out)
         if plot:
-            print(f"\nchart: {plot}", file=out)
+            print(f"\n{'图表' if lang == 'zh' else 'chart'}: {plot}", file=out)
     return 0
 
 
@@ -109,10 +114,35 @@ def cmd_browse(args: argparse.Namespace, settings: Settings, stdin: TextIO, out:
             plan = prepare_browse(kb, Path(work), args.port)
         print(f"serving a read-only snapshot of {settings.db_path} at "
               f"http://127.0.0.1:{args.port}/{DATABASE_NAME} (Ctrl-C to stop)", file=out, flush=True)
-        try:
-            return subprocess.run(plan.argv, check=False).returncode
-        except KeyboardInterrupt:
-            return 0
+        return serve(plan.argv)  # the snapshot goes with the temporary directory, however it stops
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGINT arrived while Datasette was serving."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stop()
+
+
+def serve(argv: tuple[str, ...]) -> int:
+    """Run Datasette until it exits, or until SIGTERM or SIGINT: then stop it (kill it if it lingers)."""
+    process = subprocess.Popen(argv)
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return process.wait()
+    except _Stop:
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 COMMANDS: dict[str, Command] = {"stats": cmd_stats, "browse": cmd_browse}

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from bot.engine import catalogue, handoff
 from bot.engine.compose import Composer
@@ -58,9 +59,9 @@ class Assistant:
         self.sessions = Sessions(kb, settings.context_minutes)
         self.scripts = Scripts()
         self.reload_content()
-        if self.understanding.trained_seconds:  # it trained and stored a model just now
-            stamp = live_stamp(kb)
         self._loaded_stamp: Stamp = stamp
+        self.on_stale: Callable[[], None] | None = None
+        """Called when a reload finds the stored model older than the examples (to retrain in the background)."""
 
     @classmethod
     def open(cls, settings: Settings, seed_dir: Path = SEED_DIR) -> "Assistant":
@@ -272,9 +273,11 @@ class Assistant:
     def feedback(self, query_id: int, user: str, helpful: bool, channel: str = "console") -> str:
         """Record 👍/👎; a 👎 puts the question into the review queue. Returns the text to show."""
         user_key = self.kb.pseudonym(channel, user)
-        self.kb.record_feedback(query_id, user_key, helpful)
         row = self.kb.query_row(query_id)
         lang = row.get("lang") or "zh"
+        if self.kb.feedback_given(query_id, user_key):  # an old button pressed again
+            return t("feedback_already", lang)
+        self.kb.record_feedback(query_id, user_key, helpful)
         if helpful:
             return t("feedback_thanks", lang)
         self.kb.enqueue_review(query_id, "not helpful")
@@ -298,9 +301,9 @@ class Assistant:
     def refresh(self) -> bool:
         """Reload content and the classifier if the database changed since they were loaded.
 
-        Returns True when it reloaded. Cheap when nothing changed. A reload may
-        retrain (seconds) when the examples changed and no stored model matches
-        them, so the Telegram layer calls it from a worker thread; a second
+        Returns True when it reloaded. Cheap when nothing changed; a reload never
+        trains (the stored model keeps answering, see ``on_stale``) but reads the
+        database, so the Telegram layer calls it from a worker thread; a second
         caller does not wait for a reload in progress.
         """
         before = live_stamp(self.kb)
@@ -313,10 +316,10 @@ class Assistant:
             understanding = Understanding.from_kb(self.kb)
             self.understanding = understanding
             self.reload_content()
-            # a model that from_kb trained and stored itself is the one now loaded
-            model_id = live_stamp(self.kb).model_id if understanding.trained_seconds else before.model_id
-            self._loaded_stamp = Stamp(before.content_version, model_id)
+            self._loaded_stamp = before
             log.info("reloaded the knowledge base (content version %s)", before.content_version)
-            return True
         finally:
             lock.release()
+        if understanding.stale and self.on_stale is not None:
+            self.on_stale()
+        return True

@@ -46,6 +46,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "feedback_sorry": {"zh": "抱歉没有帮到您。已记录此问题，工作人员会复核并完善答案。需要的话可以点“转人工”。",
                        "en": "Sorry this did not help. The question is logged for our staff to review. "
                              "Tap \"Talk to a person\" if you need one."},
+    "feedback_already": {"zh": "您已经评价过这个回答了，谢谢！", "en": "You have already rated this answer, thank you!"},
     "assumed": {"zh": "按您说的{facts}：", "en": "For {facts}: "},
     "handoff_open": {"zh": "请直接描述您的问题：您接下来发送的消息会转给工作人员，直到工作人员回复或您发送“取消”。",
                      "en": "Please describe your problem: what you write next goes to our staff, until they reply "

@@ -26,6 +26,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "footer": {"zh": "点“问问这个”看详情；发送 /unsubscribe 退订。",
                "en": "Tap \"Ask about it\" for details; send /unsubscribe to stop."},
     "ask": {"zh": "问问这个", "en": "Ask about it"},
+    "preview": {"zh": "通知 #{id} · {kind} · 主题 {topic} · 条目 {entry} · 发给 {n} 位关注者",
+                "en": "Notice #{id} · {kind} · topic {topic} · entry {entry} · to {n} followers"},
 }
 
 
@@ -71,10 +73,10 @@ class NoticeDesk:
             body = say("change", lang, topic=topic, title=title)
         return body + "\n" + say("footer", lang)
 
-    def preview(self, draft: Draft) -> str:
-        """A draft as staff see it before confirming: both languages and its reach."""
+    def preview(self, draft: Draft, staff_lang: str = "zh") -> str:
+        """A draft as staff see it before confirming: both languages and its reach (the heading in ``staff_lang``)."""
         n = draft.notice
-        head = f"Notice #{n.id} · {n.kind} · topic {n.topic} · entry {n.entry_id} · to {draft.followers} followers"
+        head = say("preview", staff_lang, id=n.id, kind=n.kind, topic=n.topic, entry=n.entry_id, n=draft.followers)
         return "\n\n".join([head, self.text(n, "zh"), self.text(n, "en")])
 
     def confirm(self, notice_id: int, who: str) -> int:

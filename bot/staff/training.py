@@ -1,164 +1,49 @@
-"""Training and evaluation: cross-validated report, threshold tuning, retraining.
+"""The one writer of the live model: training through a guard, by hand or in the background.
 
-``evaluate`` computes out-of-fold probabilities for every example (stratified
-k-fold), from which come the per-intent report, the most confused pairs, and
-``best_thresholds``: the decision thresholds that maximise a utility in which a wrong
-confident answer costs three times what a right one earns (see README,
-"How the thresholds were chosen").
+Every model that is stored, and so answers, comes through :func:`guarded_training`:
+it cross-validates the classifier on the knowledge base's examples, refuses a
+model whose accuracy is more than :data:`MAX_DROP_POINTS` below the live model's
+(the live model then keeps answering), stores an accepted one with its report,
+and notes the attempt either way (:func:`last_training`, shown by ``train``,
+``stats`` and /stats). ``train`` calls it; so does the first start of an empty
+database (:func:`open_assistant`), and so does the :class:`Retrainer`, which a
+long-running bot asks to retrain in a background thread after staff changed the
+examples: nobody's message waits for it, and the old model answers until the
+new one is accepted.
 """
 
 from __future__ import annotations
 
-import itertools
+import logging
+import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from pathlib import Path
+from typing import Callable, Sequence
 
-import numpy as np
-from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
+from sklearn.metrics import accuracy_score, f1_score
 
+from bot.engine.assistant import Assistant
 from bot.engine.refresh import live_model_report
 from bot.settings import Settings
-from intents.classifier import IntentClassifier, Prediction, versions
-from intents.decide import OUT_OF_SCOPE, Thresholds
-from intents.lexicon import strip_filler
+from bot.staff.evaluation import Cancelled, Evaluation, best_thresholds, evaluate, report_text
+from bot.staff.report import NOTE
+from bot.staff.texts import say
+from intents.classifier import LIBRARIES, IntentClassifier, examples_hash, versions
+from intents.decide import Thresholds
 from intents.normalize import Normalizer
-from intents.reading import read_message
 from intents.segment import Segmenter
-from knowledge import KnowledgeBase, KnowledgeError
+from knowledge import SEED_DIR, KnowledgeBase, KnowledgeError, read_dir
+from knowledge.store import now_iso
 
-# utility of each outcome, per example
-RIGHT_ANSWER, WRONG_ANSWER = 1.0, -3.0
-RIGHT_CLARIFY, WRONG_CLARIFY = 0.4, -0.5
-OOS_FALLBACK, INSCOPE_FALLBACK = 1.0, -0.6
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    texts: list[str]
-    labels: np.ndarray
-    classes: np.ndarray
-    probs: np.ndarray  # out-of-fold, shape (n, classes)
-
-    @property
-    def predicted(self) -> np.ndarray:
-        return self.classes[self.probs.argmax(axis=1)]
-
-
-class ReadingSteps(Protocol):
-    """What evaluation needs of an Understanding: the steps before the classifier."""
-
-    @property
-    def normalizer(self) -> Normalizer: ...
-
-    @property
-    def segmenter(self) -> Segmenter: ...
-
-    @property
-    def occupations(self) -> tuple[str, ...]: ...
-
-
-def evaluate(understanding: ReadingSteps, texts: list[str], labels: list[str], folds: int = 5,
-             seed: int = 13, extra: Sequence[tuple[str, str]] = ()) -> Evaluation:
-    """Out-of-fold probabilities, each message read exactly as the Assistant reads it.
-
-    ``extra`` (text, intent) pairs, the entries' question variants, join every
-    fold's training data and are never held out.
-    """
-    normalized = [understanding.normalizer(t) for t in texts]
-    always = [(understanding.normalizer(t), i) for t, i in extra]
-    y = np.array(labels)
-    classes = np.array(sorted(set(labels)))
-    column = {c: i for i, c in enumerate(classes)}
-    probs = np.zeros((len(normalized), len(classes)))
-    for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(normalized, y):
-        model = IntentClassifier.train([normalized[i] for i in train_idx] + [t for t, _ in always],
-                                       list(y[train_idx]) + [i for _, i in always], understanding.segmenter)
-        rank = _batched(model, [normalized[i] for i in test_idx])
-        for i in test_idx:
-            for prediction in read_message(rank, normalized[i], understanding.occupations).ranking:
-                probs[i, column[prediction.intent]] = prediction.confidence
-    return Evaluation(normalized, y, classes, probs)
-
-
-def _batched(model: IntentClassifier, texts: list[str]) -> Callable[[str], list[Prediction]]:
-    """``model.rank`` with the texts ``read_message`` will ask about ranked in one batch (same numbers, faster)."""
-    wanted = sorted({t for text in texts for t in (text, strip_filler(text))})
-    cache = dict(zip(wanted, model.rank_many(wanted)))
-    return lambda text: cache[text] if text in cache else model.rank(text)
-
-
-def utility(ev: Evaluation, limits: Thresholds, clarify_options: int = 3) -> float:
-    order = np.argsort(-ev.probs, axis=1)
-    p1 = ev.probs[np.arange(len(order)), order[:, 0]]
-    p2 = ev.probs[np.arange(len(order)), order[:, 1]]
-    top = ev.classes[order[:, 0]]
-    oos = ev.labels == OUT_OF_SCOPE
-    answer = (p1 >= limits.answer) & (p1 - p2 >= limits.margin) & (top != OUT_OF_SCOPE)
-    fallback = (p1 < limits.clarify) | ((top == OUT_OF_SCOPE) & (p1 >= limits.clarify))
-    clarify = ~answer & ~fallback
-    shown = ev.classes[order[:, :clarify_options]]
-    in_options = (shown == ev.labels[:, None]).any(axis=1)
-    right = top == ev.labels
-    score = np.where(answer, np.where(right, RIGHT_ANSWER, WRONG_ANSWER), 0.0)
-    score += np.where(clarify, np.where(in_options & ~oos, RIGHT_CLARIFY, WRONG_CLARIFY), 0.0)
-    score += np.where(fallback, np.where(oos, OOS_FALLBACK, INSCOPE_FALLBACK), 0.0)
-    return float(score.mean())
-
-
-MAX_INSCOPE_FALLBACK = 0.05  # at most this share of answerable questions may fall back
-
-
-def best_thresholds(ev: Evaluation) -> tuple[Thresholds, float]:
-    """The thresholds of highest utility among those that keep in-scope fallbacks within the limit."""
-    grid = itertools.product(np.arange(0.30, 0.86, 0.05), np.arange(0.10, 0.56, 0.05), (0.0, 0.05, 0.1, 0.15, 0.2))
-    best: tuple[float, Thresholds] | None = None
-    for answer, clarify, margin in grid:
-        if clarify > answer:
-            continue
-        limits = Thresholds(round(float(answer), 2), round(float(clarify), 2), margin)
-        if outcome_rates(ev, limits)["inscope_fallback"] > MAX_INSCOPE_FALLBACK:
-            continue
-        value = utility(ev, limits)
-        if best is None or value > best[0]:
-            best = (value, limits)
-    assert best is not None
-    return best[1], best[0]
-
-
-def outcome_rates(ev: Evaluation, limits: Thresholds) -> dict[str, float]:
-    """Out-of-scope recall and the share of in-scope phrases that fall back, under ``limits``."""
-    order = np.argsort(-ev.probs, axis=1)
-    p1 = ev.probs[np.arange(len(order)), order[:, 0]]
-    top = ev.classes[order[:, 0]]
-    fallback = (p1 < limits.clarify) | (top == OUT_OF_SCOPE)
-    oos = ev.labels == OUT_OF_SCOPE
-    return {"oos_recall": float(fallback[oos].mean()) if oos.any() else 1.0,
-            "inscope_fallback": float(fallback[~oos].mean())}
-
-
-def report_text(ev: Evaluation, limits: Thresholds) -> str:
-    pred = ev.predicted
-    lines = [f"examples: {len(ev.labels)}, intents: {len(ev.classes)}",
-             f"accuracy: {accuracy_score(ev.labels, pred):.3f}   macro-F1: "
-             f"{f1_score(ev.labels, pred, average='macro'):.3f}", "", f"{'intent':28} {'prec':>6} {'rec':>6} "
-             f"{'F1':>6} {'n':>5}"]
-    p, r, f, n = precision_recall_fscore_support(ev.labels, pred, labels=ev.classes, zero_division=0)
-    for i, intent in enumerate(ev.classes):
-        lines.append(f"{intent:28} {p[i]:6.3f} {r[i]:6.3f} {f[i]:6.3f} {n[i]:5d}")
-    confused = Counter((a, b) for a, b in zip(ev.labels, pred) if a != b).most_common(8)
-    lines += ["", "most confused (true -> predicted):"]
-    lines += [f"  {a} -> {b}: {k}" for (a, b), k in confused] or ["  none"]
-    rates = outcome_rates(ev, limits)
-    lines += ["", f"with thresholds answer={limits.answer} clarify={limits.clarify} margin={limits.margin}: "
-              f"out-of-scope recall {rates['oos_recall']:.3f}, in-scope falling back {rates['inscope_fallback']:.3f}, "
-              f"utility {utility(ev, limits):.3f}"]
-    return "\n".join(lines)
-
+log = logging.getLogger(__name__)
 
 MAX_DROP_POINTS = 2.0  # a retrained model this much less accurate than the live one is refused
+FOLDS = 5
+FIRST_FOLDS = 3
+"""Folds of the first training of a new database: its accuracy is the baseline later trainings are held
+to, and three folds make a new database's first start quicker. Three folds score a little lower than five,
+so the baseline errs on the lenient side."""
 
 
 class ModelRejected(KnowledgeError):
@@ -166,6 +51,38 @@ class ModelRejected(KnowledgeError):
 
     A KnowledgeError so that the command line shows it as one clean error (exit 2).
     """
+
+    def __init__(self, outcome: "Outcome", lang: str = "zh"):
+        super().__init__(f"{outcome.refusal(lang)}\n\n{outcome.report}")
+        self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one guarded training did."""
+
+    accepted: bool
+    accuracy: float  # cross-validated, of the new model
+    macro_f1: float
+    live_accuracy: float | None  # of the model that was live before (None: there was none)
+    examples: int
+    seconds: float  # training on all examples (0 when refused)
+    forced: bool
+    report: str  # the cross-validated report for people
+
+    def refusal(self, lang: str) -> str:
+        """Why the model was not stored, for people ("" when it was)."""
+        if self.accepted or self.live_accuracy is None:
+            return ""
+        return say("train_refused", lang, accuracy=self.accuracy, live=self.live_accuracy,
+                   drop=(self.live_accuracy - self.accuracy) * 100, allowed=MAX_DROP_POINTS)
+
+    def summary(self, lang: str, key: str = "train_stored") -> str:
+        """One line for people: what was stored, or why nothing was."""
+        if not self.accepted:
+            return self.refusal(lang)
+        live = "" if self.live_accuracy is None else say("train_live", lang, live=self.live_accuracy)
+        return say(key, lang, examples=self.examples, seconds=self.seconds, accuracy=self.accuracy, live=live)
 
 
 @dataclass(frozen=True)
@@ -187,55 +104,185 @@ def _reader(kb: KnowledgeBase) -> _Reader:
     return _Reader(normalizer, segmenter, occupations)
 
 
-def _verdict(accuracy: float, live: float | None, force: bool) -> str | None:
-    """Why the new model must not replace the live one, or None when it may."""
-    if live is None:
-        return None
-    drop = (live - accuracy) * 100
-    if drop <= MAX_DROP_POINTS or force:
-        return None
-    return (f"cross-validated accuracy {accuracy:.3f} is {drop:.1f} points below the live model's {live:.3f} "
-            f"(at most {MAX_DROP_POINTS:g} allowed): the live model is kept; `train --force` replaces it anyway")
+def _acceptable(accuracy: float, live: float | None, force: bool) -> bool:
+    """Whether the new model may replace the live one."""
+    return live is None or force or (live - accuracy) * 100 <= MAX_DROP_POINTS
 
 
-def train_report(kb: KnowledgeBase, settings: Settings, folds: int = 5, tune: bool = False,
-                 force: bool = False) -> str:
-    """Cross-validate, then retrain on every example and store the model with its accuracy.
+# ---------------------------------------------------------------- the guard
 
-    Raises :class:`ModelRejected` (with the report) when the accuracy dropped by more than
-    ``MAX_DROP_POINTS`` against the live model's stored accuracy, unless ``force``.
+
+def guarded_training(kb: KnowledgeBase, folds: int = FOLDS, force: bool = False, by: str = "train",
+                     limits: Thresholds | None = None, tune: bool = False,
+                     stop: threading.Event | None = None, lang: str = "zh") -> Outcome:
+    """Cross-validate, then store a model trained on every example unless it is worse than the live one.
+
+    The only way a model becomes live. Notes the attempt (:func:`last_training`)
+    whether or not the model was accepted. Raises ``Cancelled`` when ``stop`` is set.
     """
     reader = _reader(kb)
     examples = kb.examples()
     variants = [(e.text, e.intent) for e in kb.training_examples() if e.origin == "entry"]
-    ev = evaluate(reader, [e.text for e in examples], [e.intent for e in examples], folds, extra=variants)
-    current = Thresholds(settings.answer_threshold, settings.clarify_threshold, settings.margin)
-    text = report_text(ev, current)
+    ev = evaluate(reader, [e.text for e in examples], [e.intent for e in examples], folds, stop=stop, extra=variants)
+    limits = limits or Thresholds(0.5, 0.2, 0.2)
+    text = report_text(ev, limits, lang)
     if tune:
         best, value = best_thresholds(ev)
-        text += (f"\n\nsuggested thresholds (utility {value:.3f}): TALENTBOT_ANSWER_THRESHOLD={best.answer} "
+        text += (f"\n\n{'建议阈值' if lang == 'zh' else 'suggested thresholds'} (utility {value:.3f}): "
+                 f"TALENTBOT_ANSWER_THRESHOLD={best.answer} "
                  f"TALENTBOT_CLARIFY_THRESHOLD={best.clarify} TALENTBOT_MARGIN={best.margin}")
     accuracy = float(accuracy_score(ev.labels, ev.predicted))
+    macro_f1 = float(f1_score(ev.labels, ev.predicted, average="macro"))
     live = live_model_report(kb).get("cv_accuracy")
-    refusal = _verdict(accuracy, live, force)
-    if refusal:
-        raise ModelRejected(f"{refusal}\n\n{text}")
-    seconds = _store(kb, reader, ev, folds, forced=force and live is not None, extra=variants)
-    compared = "" if live is None else f" (live model: {live:.3f})"
-    return text + (f"\n\nretrained on all {len(examples)} examples and {len(variants)} question variants of "
-                   f"entries in {seconds:.2f} s; "
-                   f"cross-validated accuracy {accuracy:.3f}{compared}; the model is stored.")
+    accepted = _acceptable(accuracy, live, force)
+    seconds = 0.0
+    if accepted:
+        if stop is not None and stop.is_set():
+            raise Cancelled()
+        seconds = _store(kb, reader, ev, folds, accuracy, macro_f1, forced=force and live is not None, extra=variants)
+    outcome = Outcome(accepted, accuracy, macro_f1, live, len(examples), seconds, force and live is not None, text)
+    _note(kb, outcome, by)
+    log.log(logging.INFO if accepted else logging.WARNING, "training by %s: %s", by, outcome.summary("en"))
+    return outcome
 
 
-def _store(kb: KnowledgeBase, reader: _Reader, ev: Evaluation, folds: int, forced: bool,
-           extra: Sequence[tuple[str, str]] = ()) -> float:
-    """Train on all examples (the texts in ``ev`` are already normalised) and the ``extra`` variants; store it."""
+def _store(kb: KnowledgeBase, reader: _Reader, ev: Evaluation, folds: int, accuracy: float, macro_f1: float,
+           forced: bool, extra: Sequence[tuple[str, str]] = ()) -> float:
+    """Train on all examples (the texts in ``ev`` are already normalised) and the ``extra`` variants
+    (the entries' question variants); store it as the live model."""
     started = time.perf_counter()
     classifier = IntentClassifier.train(list(ev.texts) + [reader.normalizer(t) for t, _ in extra],
                                         list(ev.labels) + [i for _, i in extra], reader.segmenter)
     seconds = time.perf_counter() - started
     report = {"examples": len(ev.labels) + len(extra), "seconds": round(seconds, 3), "folds": folds,
-              "cv_accuracy": round(float(accuracy_score(ev.labels, ev.predicted)), 4),
-              "cv_macro_f1": round(float(f1_score(ev.labels, ev.predicted, average="macro")), 4), "forced": forced}
+              "cv_accuracy": round(accuracy, 4), "cv_macro_f1": round(macro_f1, 4), "forced": forced}
     kb.save_model(classifier.fingerprint, versions(), report, classifier.to_bytes())
     return seconds
+
+
+def _note(kb: KnowledgeBase, outcome: Outcome, by: str) -> None:
+    kb.set_note(NOTE, {"ts": now_iso(), "by": by, "accepted": outcome.accepted,
+                       "accuracy": round(outcome.accuracy, 4), "live_accuracy": outcome.live_accuracy,
+                       "examples": outcome.examples})
+
+
+def train_report(kb: KnowledgeBase, settings: Settings, folds: int = FOLDS, tune: bool = False,
+                 force: bool = False, by: str = "train") -> str:
+    """``train``: the guarded training's report; raises :class:`ModelRejected` when the model was refused."""
+    limits = Thresholds(settings.answer_threshold, settings.clarify_threshold, settings.margin)
+    outcome = guarded_training(kb, folds, force, by, limits, tune, lang=settings.staff_lang)
+    if not outcome.accepted:
+        raise ModelRejected(outcome, settings.staff_lang)
+    return outcome.report + "\n\n" + outcome.summary(settings.staff_lang)
+
+
+# ---------------------------------------------------------------- what is live
+
+
+def model_is_current(kb: KnowledgeBase) -> bool:
+    """Whether the stored model was trained on today's examples and terms with today's pipeline."""
+    stored = kb.load_model()
+    if stored is None:
+        return False
+    reader = _reader(kb)
+    pairs = [(reader.normalizer(e.text), e.intent) for e in kb.examples()]
+    return stored[0] == examples_hash(pairs, reader.segmenter.words) and stored[1] == versions()
+
+
+def has_usable_model(kb: KnowledgeBase) -> bool:
+    """Whether a stored model exists that today's libraries can load."""
+    stored = kb.load_model()
+    return stored is not None and all(stored[1].get(key) == versions()[key] for key in LIBRARIES)
+
+
+def ensure_model(kb: KnowledgeBase, by: str = "first start") -> Outcome | None:
+    """Train through the guard when no stored model can be used (a new database); None when one can."""
+    if has_usable_model(kb):
+        return None
+    log.info("no usable stored model: training one through the guard (%s)", by)
+    return guarded_training(kb, FIRST_FOLDS, by=by)
+
+
+def open_assistant(settings: Settings, seed_dir: Path = SEED_DIR) -> Assistant:
+    """The Assistant over the database of ``settings``: the seed loaded into an empty one, a model
+    trained through the guard when none can be used (start-up only: no message is waiting)."""
+    kb = KnowledgeBase.open(settings.db_path)
+    if kb.is_empty():
+        log.info("empty knowledge base: loading the seed from %s", seed_dir)
+        kb.replace_content(read_dir(seed_dir))
+    ensure_model(kb)
+    return Assistant(kb, settings)
+
+
+# ---------------------------------------------------------------- in the background
+
+
+class Retrainer:
+    """Retrains through the guard in one background thread, ``delay`` seconds after the last request.
+
+    The delay lets a member of staff finish a series of changes before the
+    classifier is retrained once. A request for examples already tried (and
+    refused) does nothing, so a refused model is not retried until the examples
+    change again. ``notify`` gets each outcome (e.g. to tell the staff chat).
+    """
+
+    def __init__(self, kb: KnowledgeBase, delay: float = 30.0, notify: Callable[[Outcome], None] | None = None):
+        self.kb, self.delay, self.notify = kb, delay, notify
+        self.last: Outcome | None = None
+        self._wake = threading.Condition()
+        self._stop = threading.Event()
+        self._due: float | None = None
+        self._tried: str | None = None
+        self._thread: threading.Thread | None = None
+
+    def request(self) -> None:
+        """Retrain after the delay (the delay starts again with each request)."""
+        with self._wake:
+            if self._stop.is_set():
+                return
+            self._due = time.monotonic() + self.delay
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="retrainer", daemon=True)
+                self._thread.start()
+            self._wake.notify_all()
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Stop: a pending retraining is dropped, one in progress stops after its current fold."""
+        with self._wake:
+            self._stop.set()
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while self._wait_until_due():
+            self._attempt()
+
+    def _wait_until_due(self) -> bool:
+        with self._wake:
+            while not self._stop.is_set():
+                now = time.monotonic()
+                if self._due is not None and now >= self._due:
+                    self._due = None
+                    return True
+                self._wake.wait(None if self._due is None else self._due - now)
+        return False
+
+    def _attempt(self) -> None:
+        reader = _reader(self.kb)
+        tried = examples_hash([(reader.normalizer(e.text), e.intent) for e in self.kb.examples()],
+                              reader.segmenter.words)
+        if tried == self._tried or model_is_current(self.kb):
+            return
+        self._tried = tried
+        folds = int(live_model_report(self.kb).get("folds") or FOLDS)
+        try:
+            outcome = guarded_training(self.kb, folds, by="bot (after staff changes)", stop=self._stop)
+        except Cancelled:
+            return
+        except Exception:  # a background thread: log it, keep the live model and the bot
+            log.exception("background retraining failed; the live model keeps answering")
+            return
+        self.last = outcome
+        if self.notify is not None:
+            self.notify(outcome)

@@ -16,8 +16,8 @@ import signal
 from datetime import timedelta
 from urllib.parse import urlparse
 
-from telegram import BotCommand, Update
-from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
+from telegram import Bot, BotCommand, Update
+from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -28,7 +28,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.tg import buttons, callbacks, check, guards, handlers, news, redact, staff
+from bot.channels.tg import callbacks, check, guards, handlers, news, redact, staff
 from bot.channels.tg.audience import ADDRESSED, MEDIA
 from bot.channels.tg.context import Services, TalentContext, client_lang
 from bot.channels.tg.desk import Desk
@@ -43,6 +43,7 @@ from bot.channels.tg.post import Post, Schedule
 from bot.channels.tg.webhook import Webhook
 from bot.engine.assistant import Assistant
 from bot.settings import Settings
+from bot.staff.training import Outcome, Retrainer, open_assistant
 from knowledge import privacy
 
 log = logging.getLogger(__name__)
@@ -74,10 +75,13 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
         .rate_limiter(Pacer(settings.send_rate))
         .updater(None)  # intake.Intake polls, webhook.Webhook serves
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
         .build()
     )
+    retrainer = Retrainer(assistant.kb, settings.retrain_delay)
+    assistant.on_stale = retrainer.request  # staff changed the examples: retrain in the background
     application.bot_data["services"] = Services(Desk(assistant, settings), settings, FloodGate(settings.user_rate),
-                                                post=post, courier=Courier(post))
+                                                retrainer=retrainer, post=post, courier=Courier(post))
     _add_handlers(application, settings)
     application.add_error_handler(_on_error)
     _add_jobs(application, settings)
@@ -113,10 +117,7 @@ def _add_handlers(application: Application, settings: Settings) -> None:
     talk = new & ADDRESSED & ~staff_chat if staff_chat is not None else new & ADDRESSED
     application.add_handler(MessageHandler(talk, guards.flood), group=-2)
     application.add_handler(CallbackQueryHandler(guards.flood_press), group=-2)
-    application.add_handler(CallbackQueryHandler(guards.staff_only, pattern=buttons.pattern(buttons.PROPOSE)),
-                            group=-1)
     staff.add_handlers(application, new & ADDRESSED)  # before the catch-alls below and the hand-off replies
-    news.add_handlers(application, new & ADDRESSED)
     if staff_chat is not None:
         application.add_handler(MessageHandler(new & staff_chat & filters.REPLY, guards.staff_only), group=-1)
         application.add_handler(MessageHandler(new & staff_chat & filters.REPLY & ~filters.COMMAND, staff_reply))
@@ -137,10 +138,31 @@ async def _post_init(application: Application) -> None:
     await bot.set_my_commands([BotCommand(*c) for c in COMMANDS["zh"]], language_code="zh")
     services: Services = application.bot_data["services"]
     await asyncio.to_thread(services.desk.assistant.understanding.warm)
+    _watch_training(application, services)
     await news.start(application)
     if services.settings.staff_chat_id is not None and not services.settings.staff_ids:
         log.warning("TALENTBOT_STAFF_CHAT_ID is set but TALENTBOT_STAFF_IDS is empty: no one can answer hand-offs")
     log.info("bot @%s ready", bot.username)
+
+
+def _watch_training(application: Application, services: Services) -> None:
+    """Staff hear of each background training in the staff chat; a model already stale at start is retrained."""
+    retrainer, loop = services.retrainer, asyncio.get_running_loop()
+    if retrainer is None:
+        return
+
+    def tell(outcome: Outcome) -> None:  # called in the retrainer's thread
+        asyncio.run_coroutine_threadsafe(staff.tell_training(application.bot, services.settings, outcome), loop)
+
+    retrainer.notify = tell
+    if services.desk.assistant.understanding.stale:
+        retrainer.request()
+
+
+async def _post_shutdown(application: Application) -> None:
+    services: Services = application.bot_data["services"]
+    if services.retrainer is not None:
+        await asyncio.to_thread(services.retrainer.close)
 
 
 async def _on_error(update: object, context: TalentContext) -> None:
@@ -214,12 +236,41 @@ async def stop(application: Application, intake: Intake | Webhook) -> None:
     await application.shutdown()
 
 
+class TelegramUnreachable(Exception):
+    """The Bot API could not be reached (or refused the token) at start-up, after retries."""
+
+
+RETRY_DELAYS = (2.0, 5.0, 10.0)  # seconds between the start-up attempts to reach the Bot API
+
+
+async def _reach(settings: Settings) -> str:
+    """The bot's username from getMe, retried after network errors; else :class:`TelegramUnreachable`."""
+    where = urlparse(settings.api_base_url).netloc or settings.api_base_url
+    for attempt, delay in enumerate((*RETRY_DELAYS, None), start=1):
+        try:
+            async with Bot(settings.token, base_url=settings.api_base_url) as bot:
+                return bot.username
+        except InvalidToken:
+            raise TelegramUnreachable(f"the Bot API at {where} refused the token (check TELEGRAM_BOT_TOKEN)") from None
+        except (NetworkError, TimedOut) as exc:
+            if delay is None:
+                raise TelegramUnreachable(f"cannot reach the Bot API at {where} after {attempt} attempts "
+                                          f"({type(exc).__name__}: {exc})") from None
+            log.warning("cannot reach the Bot API at %s (%s); trying again in %.0f s", where, type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
 def run_telegram(settings: Settings) -> int:
-    """Run the bot until SIGINT or SIGTERM; exit code 1 when it cannot start (bad token, no network)."""
+    """Run the bot until SIGINT or SIGTERM; exit code 1 when it cannot start (bad token, no network).
+
+    Raises :class:`TelegramUnreachable` when the Bot API cannot be reached at start-up (after retries).
+    """
     redact.install(settings.token)
     if settings.webhook_url and not settings.webhook_secret:
         log.warning("webhook without TALENTBOT_WEBHOOK_SECRET: requests are not verified")
-    assistant = Assistant.open(settings)
+    asyncio.run(_reach(settings))
+    assistant = open_assistant(settings)
     try:
         return asyncio.run(serve(build_application(settings, assistant)))
     finally:

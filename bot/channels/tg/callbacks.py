@@ -53,7 +53,7 @@ async def feedback(update: Update, context: TalentContext, value: str) -> None:
     if said is None:
         await stale(update, context)
         return
-    if helpful == "1":
+    if helpful == "1" or said in ALREADY_RATED:  # a vote, or an old button pressed again: one polite line
         await _answer(update, said)
         return
     await _answer(update)
@@ -89,10 +89,6 @@ async def forget(update: Update, context: TalentContext, value: str) -> None:
                 else say("forgotten_nothing", lang))
 
 
-async def propose(update: Update, context: TalentContext, value: str) -> None:
-    await handoff.propose(update, context, value)
-
-
 async def _answer(update: Update, text: str | None = None) -> None:
     assert update.callback_query is not None
     await update.callback_query.answer(text)
@@ -108,6 +104,6 @@ def _lang_of(text: str) -> str:
     return "zh" if text == t("feedback_sorry", "zh") else "en"
 
 
+ALREADY_RATED = frozenset(t("feedback_already", lang) for lang in ("zh", "en"))
 ROUTES = {ASK: ask, FEEDBACK: feedback, HUMAN: human, buttons.LANG: language, buttons.FORGET: forget,
-          buttons.PROPOSE: propose, CHECK: check.press, CHECK_STOP: check.stop,
-          buttons.TOPIC: news.toggle, buttons.NOTICE: news.ask}
+          CHECK: check.press, CHECK_STOP: check.stop, buttons.TOPIC: news.toggle, buttons.NOTICE: news.ask}

@@ -19,6 +19,7 @@ from bot.channels.tg.lanes import Lanes
 from bot.channels.tg.phrases import lang_of_code
 from bot.channels.tg.post import Post
 from bot.settings import Settings
+from bot.staff.training import Retrainer
 
 if TYPE_CHECKING:
     from bot.channels.tg.outbox import Courier
@@ -30,6 +31,7 @@ class Services:
     settings: Settings
     flood: FloodGate
     lanes: Lanes = field(default_factory=Lanes)
+    retrainer: Retrainer | None = None
     post: Post | None = None
     courier: "Courier | None" = None
 

@@ -22,9 +22,9 @@ from typing import cast
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, JobQueue, filters
+from telegram.ext import Application, JobQueue
 
-from bot.channels.tg import buttons, guards
+from bot.channels.tg import buttons
 from bot.channels.tg.context import TalentContext, client_lang, who
 from bot.channels.tg.desk import CHANNEL, Desk, Who
 from bot.channels.tg.outbox import send_reply, send_text
@@ -33,6 +33,7 @@ from bot.channels.tg.render import text_html
 from bot.settings import Settings
 from bot.staff.notices import NoticeDesk
 from bot.staff.notices import say as notice_say
+from bot.staff.texts import staff_lang
 from knowledge import notices as store
 from knowledge.notices import Delivery, Notice
 
@@ -46,17 +47,32 @@ SCAN_SECONDS = 60.0
 SHOWN_DRAFTS = 5
 PICK = {"zh": "选择您关注的主题（再点一次取消）：有更新或开始申报时，我会通知您。",
         "en": "Pick the topics you follow (tap again to stop): I will tell you when they change or open."}
-STAFF_TEXTS = {
-    "none": "No notices are waiting. (Notices are drafted when staff change an active entry, or when "
-            "a claim window opens.)",
-    "send": "✅ Send to {n}", "discard": "✖ Discard",
-    "confirmed": "✅ Notice #{id} confirmed: sending to {n} followers, paced ({rate:g} a second).",
-    "discarded": "Notice #{id} discarded; nothing was sent.",
-    "refused": "⚠️ Not done: {reason}",
-    "done": "📢 Notice #{id} done: {sent} delivered, {blocked} blocked the bot, {failed} failed, "
-            "{unknown} not known (sending was interrupted).",
-    "waiting": "📢 {n} new notices wait for review: /notices",
+STAFF_TEXTS: dict[str, dict[str, str]] = {
+    "none": {"zh": "没有待发送的通知。（工作人员修改了有效条目，或某项申报开始时，会起草通知。）",
+             "en": "No notices are waiting. (Notices are drafted when staff change an active entry, or when "
+                   "a claim window opens.)"},
+    "send": {"zh": "✅ 发给 {n} 人", "en": "✅ Send to {n}"},
+    "discard": {"zh": "✖ 放弃", "en": "✖ Discard"},
+    "confirmed": {"zh": "✅ 通知 #{id} 已确认：正在发给 {n} 位关注者，限速发送（每秒 {rate:g} 条）。",
+                  "en": "✅ Notice #{id} confirmed: sending to {n} followers, paced ({rate:g} a second)."},
+    "discarded": {"zh": "通知 #{id} 已放弃，没有发送任何消息。", "en": "Notice #{id} discarded; nothing was sent."},
+    "refused": {"zh": "⚠️ 未完成：{reason}", "en": "⚠️ Not done: {reason}"},
+    "done": {"zh": "📢 通知 #{id} 发送完成：送达 {sent}，屏蔽机器人 {blocked}，失败 {failed}，"
+                   "情况不明 {unknown}（发送被中断）。",
+             "en": "📢 Notice #{id} done: {sent} delivered, {blocked} blocked the bot, {failed} failed, "
+                   "{unknown} not known (sending was interrupted)."},
+    "waiting": {"zh": "📢 有 {n} 条新通知等待审核：/notices", "en": "📢 {n} new notices wait for review: /notices"},
 }
+
+
+def staff_text(key: str, lang: str, **values: object) -> str:
+    """A staff text of this module in ``lang`` (zh or en)."""
+    return STAFF_TEXTS[key]["en" if lang == "en" else "zh"].format(**values)
+
+
+def _staff_lang(update: Update, context: TalentContext) -> str:
+    user = update.effective_user
+    return staff_lang(user.language_code if user else None, context.services.settings.staff_lang)
 
 
 class Newsroom:
@@ -145,19 +161,19 @@ async def ask(update: Update, context: TalentContext, value: str) -> None:
 
 async def review(update: Update, context: TalentContext) -> None:
     """``/notices``: each waiting draft as followers would read it, with Send and Discard."""
-    chat = who(update).chat_id
+    chat, lang = who(update).chat_id, _staff_lang(update, context)
     room = Newsroom(context.desk)
     drafts = await asyncio.to_thread(room.notices.drafts)
     if not drafts:
-        await send_text(context.bot, chat, STAFF_TEXTS["none"])
+        await send_text(context.bot, chat, staff_text("none", lang))
         return
     for draft in drafts[:SHOWN_DRAFTS]:
         number = draft.notice.id
         keys = InlineKeyboardMarkup([[
-            InlineKeyboardButton(STAFF_TEXTS["send"].format(n=draft.followers),
+            InlineKeyboardButton(staff_text("send", lang, n=draft.followers),
                                  callback_data=f"{buttons.VERSION}|{STAFF_CODE}|{number}:yes"),
-            InlineKeyboardButton(STAFF_TEXTS["discard"], callback_data=f"{buttons.VERSION}|{STAFF_CODE}|{number}:no")]])
-        await send_text(context.bot, chat, room.notices.preview(draft), keys)
+            InlineKeyboardButton(staff_text("discard", lang), callback_data=f"{buttons.VERSION}|{STAFF_CODE}|{number}:no")]])
+        await send_text(context.bot, chat, room.notices.preview(draft, lang), keys)
 
 
 async def decide(update: Update, context: TalentContext) -> None:
@@ -169,16 +185,17 @@ async def decide(update: Update, context: TalentContext) -> None:
         await query.answer(channel_say("stale", client_lang(update)), show_alert=True)
         return
     number, choice = int(found.group(1)), found.group(2)
+    lang = _staff_lang(update, context)
     notices, staff = Newsroom(context.desk).notices, f"{CHANNEL}:{update.effective_user.id}"
     try:
         if choice == "yes":
             reach = await asyncio.to_thread(notices.confirm, number, staff)
-            said = STAFF_TEXTS["confirmed"].format(id=number, n=reach, rate=context.services.settings.notice_rate)
+            said = staff_text("confirmed", lang, id=number, n=reach, rate=context.services.settings.notice_rate)
         else:
             await asyncio.to_thread(notices.discard, number, staff)
-            said = STAFF_TEXTS["discarded"].format(id=number)
+            said = staff_text("discarded", lang, id=number)
     except store.NoticeError as exc:
-        await query.answer(STAFF_TEXTS["refused"].format(reason=str(exc)[:150]), show_alert=True)
+        await query.answer(staff_text("refused", lang, reason=str(exc)[:150]), show_alert=True)
         return
     await query.answer()
     await query.edit_message_text(text_html(said)[0], parse_mode=ParseMode.HTML)
@@ -230,8 +247,8 @@ async def _deliver(context: TalentContext, room: Newsroom, delivery: Delivery, t
 
 async def _report(context: TalentContext, number: int) -> None:
     counts = await asyncio.to_thread(store.counts, context.desk.kb, number)
-    said = STAFF_TEXTS["done"].format(id=number, **{k: counts.get(k, 0) for k in ("sent", "blocked", "failed",
-                                                                                   "unknown")})
+    said = staff_text("done", context.services.settings.staff_lang, id=number,
+                      **{k: counts.get(k, 0) for k in ("sent", "blocked", "failed", "unknown")})
     log.info(said)
     staff_chat = context.services.settings.staff_chat_id
     if staff_chat is not None:
@@ -243,7 +260,7 @@ async def scan(context: TalentContext) -> None:
     fresh = await asyncio.to_thread(Newsroom(context.desk).notices.scan)
     staff_chat = context.services.settings.staff_chat_id
     if fresh and staff_chat is not None:
-        await send_text(context.bot, staff_chat, STAFF_TEXTS["waiting"].format(n=len(fresh)))
+        await send_text(context.bot, staff_chat, staff_text("waiting", context.services.settings.staff_lang, n=len(fresh)))
 
 
 async def start(application: Application) -> None:
@@ -258,11 +275,3 @@ async def start(application: Application) -> None:
         log.warning("%d notice deliveries were interrupted by a stop; they are not sent again", interrupted)
     jobs.run_once(send_batch, services.settings.notice_interval, name=SEND_JOB)
     jobs.run_repeating(scan, SCAN_SECONDS, first=SCAN_SECONDS, name=SCAN_JOB)
-
-
-def add_handlers(application: Application, addressed: filters.BaseFilter) -> None:
-    """``/notices`` and its buttons, for staff only (checked in group -1)."""
-    application.add_handler(CommandHandler("notices", guards.staff_command, filters=addressed), group=-1)
-    application.add_handler(CallbackQueryHandler(guards.staff_only, pattern=STAFF_PATTERN), group=-1)
-    application.add_handler(CommandHandler("notices", review, filters=addressed))
-    application.add_handler(CallbackQueryHandler(decide, pattern=STAFF_PATTERN))

@@ -89,47 +89,80 @@ PHRASES: dict[str, dict[str, str]] = {
                        "en": "You are not subscribed. Send /subscribe to get news."},
 }
 
-STAFF: dict[str, str] = {
-    "handoff": "🙋 Hand-off #{id} · {lang} · from {name}",
-    "handoff_body": "Question: {question}\n\nRecent questions:\n{context}\n\n"
-                    "Reply to this message to answer the user; the bot delivers your reply.",
-    "no_context": "(none)",
-    "handoff_message": "💬 Hand-off #{id} · from {name}",
-    "conversation": "Conversation so far:",
-    "handoff_cancelled": "✖️ Hand-off #{id}: the user cancelled the request.",
-    "delivered": "✅ Delivered to the user (hand-off #{id}).",
-    "not_delivered": "⚠️ Could not deliver to the user (hand-off #{id}): {reason}",
-    "unknown": "This message is not a hand-off; reply to a hand-off message to answer a user.",
-    "propose": "📚 Propose as KB answer",
-    "proposed": "📚 Proposed for review (#{review}).",
-    "no_reply_yet": "Reply to the hand-off first; the reply becomes the proposed answer.",
-    "error": "⚠️ Error while handling an update: {kind}",
-    "review_empty": "The review queue is empty.",
-    "review_summary": "{items} open review items in {groups} groups; the first {shown} follow. "
-                      "Press a button to assign or ignore a whole group, or reply to an item with the answer.",
-    "review_item": "📝 Review #{id} · {n} similar · {reason}",
-    "review_body": "Question: {question}\nCandidates: {candidates}\nAlso asked:\n{similar}\n\n"
-                   "Reply to this message to answer it (your text is the answer in both languages; "
-                   "start with #intent_id to choose the intent, else the top candidate).",
-    "review_ignore": "🚫 Ignore",
-    "review_refused": "⚠️ Not done: {reason}",
-    "review_done": "✅ Review #{id}: {resolution} ({n} items).",
-    "review_answered": "✅ Review #{id} answered: new entry {entry} ({n} items). The bot reloads by itself.",
-    "stats_refused": "⚠️ {reason}",
-    "stats_caption": "Queries since {since}",
-    "reloaded": "🔄 Reloaded the knowledge base and the model (content version {version}).",
-    "reload_unchanged": "Nothing changed since the last load (content version {version}).",
-    "exported": "The knowledge base in the seed layout (YAML); unzip it and load it with "
-                "python run_bot.py kb import DIR",
-    "broadcast_usage": "Usage: /broadcast TEXT — you get a preview to confirm before anything is sent.",
-    "broadcast_preview": "📢 Broadcast preview · to {n} subscribers",
-    "broadcast_confirm": "✅ Send",
-    "broadcast_cancel": "✖️ Cancel",
-    "broadcast_stale": "This broadcast was already sent or cancelled (or the bot restarted).",
-    "broadcast_cancelled": "Broadcast cancelled; nothing was sent.",
-    "broadcast_report": "📢 Broadcast done: {delivered} delivered, {removed} removed (blocked the bot), "
-                        "{failed} failed.",
+STAFF_TEXTS: dict[str, dict[str, str]] = {
+    "handoff": {"zh": "🙋 转人工 #{id} · {lang} · 来自 {name}", "en": "🙋 Hand-off #{id} · {lang} · from {name}"},
+    "handoff_body": {
+        "zh": "问题：{question}\n\n最近的提问：\n{context}\n\n回复这条消息即可答复用户，机器人会转交您的回复。",
+        "en": "Question: {question}\n\nRecent questions:\n{context}\n\n"
+              "Reply to this message to answer the user; the bot delivers your reply.",
+    },
+    "no_context": {"zh": "（无）", "en": "(none)"},
+    "handoff_message": {"zh": "💬 转人工 #{id} · 来自 {name}", "en": "💬 Hand-off #{id} · from {name}"},
+    "conversation": {"zh": "此前的对话：", "en": "Conversation so far:"},
+    "handoff_cancelled": {"zh": "✖️ 转人工 #{id}：用户已取消请求。", "en": "✖️ Hand-off #{id}: the user cancelled the request."},
+    "delivered": {"zh": "✅ 已转交给用户（转人工 #{id}）。", "en": "✅ Delivered to the user (hand-off #{id})."},
+    "not_delivered": {"zh": "⚠️ 未能转交给用户（转人工 #{id}）：{reason}",
+                      "en": "⚠️ Could not deliver to the user (hand-off #{id}): {reason}"},
+    "unknown": {"zh": "这条消息不是转人工消息；请回复转人工消息来答复用户。",
+                "en": "This message is not a hand-off; reply to a hand-off message to answer a user."},
+    "propose": {"zh": "📚 作为知识库答案提交审核", "en": "📚 Propose as KB answer"},
+    "proposed": {"zh": "📚 已提交审核（#{review}）。", "en": "📚 Proposed for review (#{review})."},
+    "no_reply_yet": {"zh": "请先回复这条转人工消息；您的回复会成为建议答案。",
+                     "en": "Reply to the hand-off first; the reply becomes the proposed answer."},
+    "error": {"zh": "⚠️ 处理消息时出错：{kind}", "en": "⚠️ Error while handling an update: {kind}"},
+    "bot_api_down": {"zh": "⚠️ 暂时无法连接 Telegram：{kind}", "en": "⚠️ Telegram cannot be reached: {kind}"},
+    "review_summary": {
+        "zh": "共 {items} 条待审核，分为 {groups} 组；下面是前 {shown} 组。点按钮可把整组归入意图或忽略，"
+              "回复某条消息即可撰写答案。",
+        "en": "{items} open review items in {groups} groups; the first {shown} follow. "
+              "Press a button to assign or ignore a whole group, or reply to an item with the answer.",
+    },
+    "review_item": {"zh": "📝 待审核 #{id} · 同类 {n} 条 · {reason}", "en": "📝 Review #{id} · {n} similar · {reason}"},
+    "review_body": {
+        "zh": "问题：{question}\n候选意图：{candidates}\n同类提问：\n{similar}\n\n"
+              "回复这条消息即可撰写答案（中英文答案相同；以 #意图id 开头可选择意图，否则用第一个候选意图）。",
+        "en": "Question: {question}\nCandidates: {candidates}\nAlso asked:\n{similar}\n\n"
+              "Reply to this message to answer it (your text is the answer in both languages; "
+              "start with #intent_id to choose the intent, else the top candidate).",
+    },
+    "review_ignore": {"zh": "🚫 忽略", "en": "🚫 Ignore"},
+    "review_refused": {"zh": "⚠️ 未完成：{reason}", "en": "⚠️ Not done: {reason}"},
+    "review_done": {"zh": "✅ 待审核 #{id}：{resolution}（共 {n} 条）。", "en": "✅ Review #{id}: {resolution} ({n} items)."},
+    "review_answered": {"zh": "✅ 待审核 #{id} 已解答：新条目 {entry}（共 {n} 条）。机器人会自动重新加载。",
+                        "en": "✅ Review #{id} answered: new entry {entry} ({n} items). The bot reloads by itself."},
+    "stats_refused": {"zh": "⚠️ {reason}", "en": "⚠️ {reason}"},
+    "stats_caption": {"zh": "自 {since} 以来的查询", "en": "Queries since {since}"},
+    "reloaded": {"zh": "🔄 已重新加载知识库（内容版本 {version}）。", "en": "🔄 Reloaded the knowledge base (content version {version})."},
+    "reload_unchanged": {"zh": "上次加载后没有变化（内容版本 {version}）。",
+                         "en": "Nothing changed since the last load (content version {version})."},
+    "retraining": {"zh": "🧠 训练短语有变化：模型将在后台重新训练，通过检查后启用；在此之前由当前模型回答。",
+                   "en": "🧠 The training phrases changed: the model is retrained in the background and used once it "
+                         "passes the check; the current model answers meanwhile."},
+    "exported": {"zh": "知识库（种子格式，YAML）；解压后可用 python run_bot.py kb import DIR 载入",
+                 "en": "The knowledge base in the seed layout (YAML); unzip it and load it with "
+                       "python run_bot.py kb import DIR"},
+    "broadcast_usage": {"zh": "用法：/broadcast 文字 —— 先给您预览，确认后才发送。",
+                        "en": "Usage: /broadcast TEXT — you get a preview to confirm before anything is sent."},
+    "broadcast_preview": {"zh": "📢 群发预览 · 发给 {n} 位订阅者", "en": "📢 Broadcast preview · to {n} subscribers"},
+    "broadcast_confirm": {"zh": "✅ 发送", "en": "✅ Send"},
+    "broadcast_cancel": {"zh": "✖️ 取消", "en": "✖️ Cancel"},
+    "broadcast_stale": {"zh": "这条群发已经发送或取消（或机器人已重启）。",
+                        "en": "This broadcast was already sent or cancelled (or the bot restarted)."},
+    "broadcast_cancelled": {"zh": "群发已取消，没有发送任何消息。", "en": "Broadcast cancelled; nothing was sent."},
+    "broadcast_report": {"zh": "📢 群发完成：送达 {delivered}，移除 {removed}（已屏蔽机器人），失败 {failed}。",
+                         "en": "📢 Broadcast done: {delivered} delivered, {removed} removed (blocked the bot), "
+                               "{failed} failed."},
 }
+
+STAFF: dict[str, str] = {key: texts["zh"] for key, texts in STAFF_TEXTS.items()}
+"""The staff texts in Chinese, for the staff chat (a group: no one member's language)."""
+
+
+def staff_say(key: str, lang: str, **values: object) -> str:
+    """A staff text in ``lang`` (Chinese unless ``en``)."""
+    text = STAFF_TEXTS[key]["en" if lang == "en" else "zh"]
+    return text.format(**values) if values else text
+
 
 COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
     "zh": (("start", "开始 / 主题菜单"), ("help", "使用帮助"), ("topics", "主题菜单"), ("eligibility", "资格自测"),
