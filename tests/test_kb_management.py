@@ -24,7 +24,7 @@ from bot.cli.main import main
 from bot.engine.assistant import Assistant
 from bot.engine.understanding import Understanding
 from bot.settings import Settings
-from knowledge import SEED_DIR, KnowledgeBase, ValidationError, changes
+from knowledge import SEED_DIR, Dataset, KnowledgeBase, ValidationError, changes
 from knowledge.models import QueryRecord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -257,11 +257,15 @@ def test_every_change_bumps_the_content_version_so_a_running_bot_reloads(db_path
     assert content_state(db_path)[2] == versions[-1]
 
 
-def test_show_gives_the_whole_entry_in_both_languages(db_path: Path) -> None:
+def test_show_gives_the_whole_entry_in_both_languages(db_path: Path, seed: Dataset) -> None:
+    entry = next(e for e in seed.entries if e.id == PHD)  # what the seed holds, whatever its wording
     code, shown = kb_cli(db_path, "show", PHD)
     assert code == 0
-    for part in ("博士购房补贴与购房券", "Home-purchase support for doctorate holders", "answer (zh):", "10万元",
-                 "answer (en):", "100,000 yuan", "F-23", "contact: gov-12345", "reviewed: 20"):
+    parts = [f"title (zh): {entry.title.zh}", f"title (en): {entry.title.en}", "answer (zh):", "answer (en):",
+             *(f"  {line}" for lang in ("zh", "en") for line in entry.answer.get(lang).splitlines()),
+             "facts: " + ", ".join(entry.facts), f"contact: {entry.contact}", "reviewed: 20"]
+    assert entry.facts and entry.contact
+    for part in parts:
         assert part in shown, part
 
 
