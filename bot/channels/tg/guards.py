@@ -23,12 +23,12 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from bot.channels.tg.context import TalentContext, client_lang
 from bot.channels.tg import buttons
+from bot.channels.tg.context import TalentContext, client_lang
 from bot.channels.tg.flood import GUIDED_STEP, NOTICE, PASS
-from bot.engine.reply import CHECK, CHECK_STOP
 from bot.channels.tg.outbox import send_text
 from bot.channels.tg.phrases import say
+from bot.engine.reply import CHECK, CHECK_STOP
 
 log = logging.getLogger(__name__)
 GUIDED = (CHECK, CHECK_STOP)  # the steps of the guided eligibility check: its answers, back, and cancel
