@@ -46,7 +46,11 @@ class Source:
     outlet) or ``reprint`` (an aggregator's, mirror's or second-hand copy; the
     document is then named, and the copy's address only when it is a public web
     page, never a code repository). ``date`` is ``YYYY``, ``YYYY-MM`` or
-    ``YYYY-MM-DD``, or None when the document carries none.
+    ``YYYY-MM-DD``, or None when the document carries none. Two built-in sources
+    are not in the register: ``staff`` (answers written in the review queue) and
+    ``general`` (kind ``general``: facts the sheet gives as general knowledge,
+    e.g. the national hotlines 12333 and 12345, which no document names), shown
+    only for an entry whose facts have no document at all.
     """
 
     id: str

@@ -28,6 +28,13 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 STAFF_SOURCE = Source(id=STAFF_SOURCE_ID, title=Text("工作人员答复（复核队列）", "staff answer (review queue)"),
                       kind="staff")
+GENERAL_SOURCE_ID = "general"  # the built-in source of facts the sheet gives as general knowledge, with no document
+GENERAL_KNOWLEDGE = "general knowledge"  # how the facts sheet's confidence line marks such a fact
+
+
+def is_general_knowledge(fact: Fact) -> bool:
+    """A fact the sheet states as general knowledge (e.g. a national service hotline), naming no document."""
+    return GENERAL_KNOWLEDGE in (fact.confidence or "").lower()
 
 
 def today_in_dalian() -> date:
@@ -48,6 +55,10 @@ class Register:
         for source in self.sources.values():
             for fact_id in source.facts:
                 self._of_fact.setdefault(fact_id, []).append(source)
+        general = tuple(f.id for f in self.facts.values() if is_general_knowledge(f) and f.id not in self._of_fact)
+        self.general = Source(id=GENERAL_SOURCE_ID, title=Text("全国通用常识（无文件出处）",
+                                                               "national general knowledge (no document names it)"),
+                              kind="general", facts=general)
 
     def sources_of_fact(self, fact_id: str) -> list[Source]:
         return list(self._of_fact.get(fact_id, ()))
@@ -60,11 +71,16 @@ class Register:
         for fact_id in entry.facts:
             for source in self._of_fact.get(fact_id, ()):
                 found.setdefault(source.id, source)
+        if not found and any(f in self.general.facts for f in entry.facts):
+            # Only general-knowledge facts (no document names them): say so rather than show no source.
+            return [self.general]
         return list(found.values())
 
     def source(self, source_id: str) -> Source | None:
         if source_id == STAFF_SOURCE_ID:
             return STAFF_SOURCE
+        if source_id == GENERAL_SOURCE_ID:
+            return self.general
         return self.sources.get(source_id)
 
     def sources_for(self, entry: Entry, limit: int = MAX_SOURCES) -> tuple[Source, ...]:

@@ -24,7 +24,7 @@ from bot.cli.main import main
 from bot.engine.assistant import Assistant
 from bot.engine.understanding import Understanding
 from bot.settings import Settings
-from knowledge import SEED_DIR, KnowledgeBase, ValidationError, changes
+from knowledge import SEED_DIR, Dataset, KnowledgeBase, ValidationError, changes
 from knowledge.models import QueryRecord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -304,11 +304,15 @@ def test_every_change_bumps_the_content_version_so_a_running_bot_reloads(db_path
     assert content_state(db_path)[2] == versions[-1]
 
 
-def test_show_gives_the_whole_entry_in_both_languages(db_path: Path) -> None:
+def test_show_gives_the_whole_entry_in_both_languages(db_path: Path, seed: Dataset) -> None:
+    entry = next(e for e in seed.entries if e.id == PHD)  # what the seed holds, whatever its wording
     code, shown = kb_cli(db_path, "show", PHD)
     assert code == 0
-    for part in ("博士购房补贴与购房券", "Home-purchase support for doctorate holders", "答案（zh）：", "10万元",
-                 "答案（en）：", "100,000 yuan", "F-23", "咨询：gov-12345", "复核：20"):
+    parts = [entry.title.zh, entry.title.en, "答案（zh）：", "答案（en）：",
+             *(line for lang in ("zh", "en") for line in entry.answer.get(lang).splitlines()),
+             *entry.facts, f"咨询：{entry.contact}", "复核：20"]
+    assert entry.facts and entry.contact
+    for part in parts:
         assert part in shown, part
 
 

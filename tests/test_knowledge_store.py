@@ -53,6 +53,8 @@ def test_every_policy_entry_has_facts_a_source_and_a_contact(seed: Dataset) -> N
             assert entry.facts and all(f in register.facts for f in entry.facts), f"{entry.id} cites no fact"
             shown = register.sources_for(entry)
             assert shown and all(s.title.zh and s.title.en for s in shown), f"{entry.id} has no source"
+            if any(s.kind == "general" for s in shown):  # only where every fact is general knowledge no document names
+                assert shown == (register.general,) and set(entry.facts) <= set(register.general.facts), entry.id
             assert entry.contact, f"{entry.id} has no contact"
     cited = [register.sources_for(e) for e in seed.entries if e.facts]
     assert sum(1 for shown in cited if any(s.date for s in shown)) >= 0.8 * len(cited)

@@ -229,13 +229,14 @@ async def test_after_forget_no_row_holds_the_persons_pseudonym_or_texts(
     mark = len(server.calls)
     server.message(chat, "/human")
     await server.wait_message(STAFF_CHAT, since=mark, contains=question)
-    await say(server, chat, "/subscribe")
+    await server.wait_message(chat, since=mark, contains="已通知工作人员")  # the hand-off's last message to the person
+    await say(server, chat, "/subscribe", contains="订阅")
     kb = assistant.kb
     from knowledge import review
     review.assign(kb, [r.id for r in kb.reviews() if r.text == question], "housing_purchase", "staff")
     me = kb.pseudonym("telegram", chat)
     assert _holding(kb, [me, question])
-    confirm = await say(server, chat, "/forget")
+    confirm = await say(server, chat, "/forget", contains="确定要删除")
     mark, _ = await press(server, confirm, data_of(confirm, "确认"))
     done = await server.wait_for(lambda c: c.method == "editMessageText" and "已删除" in c.text, mark)
     assert "提问" in done.text and "训练短语" in done.text

@@ -74,7 +74,7 @@ def source_details(source: Source, lang: str) -> str:
     title = source.title.zh + source.title.en
     if source.date and source.date[:4] not in title:  # the title often names its date already
         parts.append(source.date)
-    elif not source.date and source.kind != "staff":
+    elif not source.date and source.kind not in ("staff", "general"):
         parts.append(t("undated", lang))
     if source.kind == "reprint":
         parts.append(t("reprint", lang))

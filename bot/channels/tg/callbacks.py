@@ -62,10 +62,17 @@ async def feedback(update: Update, context: TalentContext, value: str) -> None:
 
 
 async def human(update: Update, context: TalentContext, value: str) -> None:
-    """"Talk to a person" (after a 👎, about that question): the hand-off opens as if asked for."""
+    """"Talk to a person" (after a 👎, about that question): the hand-off opens as if asked for.
+
+    Pressed again while the person's hand-off still waits for staff, the press is only answered (a short
+    notice on the button, no message): repeated presses open one hand-off and send nothing more.
+    """
     person = who(update)
-    await _answer(update)
     async with context.services.lanes.lane(person.chat_id):
+        if await asyncio.to_thread(context.desk.waiting_for_staff, person):
+            await _answer(update, say("handoff_pending", client_lang(update)))
+            return
+        await _answer(update)
         reply = await asyncio.to_thread(context.desk.request_person, person, client_lang(update))
         await send_reply(context.bot, person.chat_id, reply)
         await handoff.relay(context, update, reply, int(value) if value else None)

@@ -157,6 +157,10 @@ class Desk:
         self.assistant.attach_ticket(who.session, handoff_id, CHANNEL)
         return Ticket(handoff_id, lang, question, context)
 
+    def waiting_for_staff(self, who: Who) -> bool:
+        """The person has a hand-off that still waits for a staff reply."""
+        return self.kb.open_handoff_of(self._user_key(who)) is not None
+
     def end_handoff(self, who: Who) -> None:
         """The hand-off could not reach staff: the person talks to the assistant again."""
         self.assistant.close_handoff(self.assistant.session_key(who.session, CHANNEL))

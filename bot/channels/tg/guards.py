@@ -3,7 +3,8 @@
 - group -2, ``flood`` and ``flood_press``: a user over ``TALENTBOT_USER_RATE``
   messages and button presses a minute (counted together) gets one notice, then
   silence until the window passes (a press is still answered, without text).
-  Staff are not counted.
+  A step of a guided flow (the eligibility check's buttons, back and cancel
+  included) counts as a quarter (``flood.GUIDED_STEP``). Staff are not counted.
 - group -1, ``staff_only``: staff buttons and replies in the staff chat pass only
   for ``TALENTBOT_STAFF_IDS``; checked on every call, buttons included.
   ``staff_command`` does the same for staff commands (and replies to review
@@ -22,12 +23,15 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
+from bot.channels.tg import buttons
 from bot.channels.tg.context import TalentContext, client_lang
-from bot.channels.tg.flood import NOTICE, PASS
+from bot.channels.tg.flood import GUIDED_STEP, NOTICE, PASS
 from bot.channels.tg.outbox import send_text
 from bot.channels.tg.phrases import say
+from bot.engine.reply import CHECK, CHECK_STOP
 
 log = logging.getLogger(__name__)
+GUIDED = (CHECK, CHECK_STOP)  # the steps of the guided eligibility check: its answers, back, and cancel
 
 
 async def flood(update: Update, context: TalentContext) -> None:
@@ -40,8 +44,11 @@ async def flood(update: Update, context: TalentContext) -> None:
 
 
 async def flood_press(update: Update, context: TalentContext) -> None:
-    """Button presses count against the same limit as messages; every press is still answered."""
-    verdict, query = _flood_verdict(update, context), update.callback_query
+    """Button presses count against the same limit as messages (guided steps at a fraction); every press is
+    still answered."""
+    query = update.callback_query
+    pressed = buttons.decode(query.data if query else None)
+    verdict = _flood_verdict(update, context, GUIDED_STEP if pressed and pressed.action in GUIDED else 1.0)
     if verdict == PASS or query is None:
         return
     notice = verdict == NOTICE
@@ -49,12 +56,12 @@ async def flood_press(update: Update, context: TalentContext) -> None:
     raise ApplicationHandlerStop
 
 
-def _flood_verdict(update: Update, context: TalentContext) -> str:
+def _flood_verdict(update: Update, context: TalentContext, weight: float = 1.0) -> str:
     """PASS, NOTICE or SILENT for the sender (staff are not counted)."""
     user = update.effective_user
     if user is None or user.id in context.services.settings.staff_ids:
         return PASS
-    return context.services.flood.check(user.id)
+    return context.services.flood.check(user.id, weight)
 
 
 async def staff_only(update: Update, context: TalentContext) -> None:
