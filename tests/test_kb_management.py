@@ -239,7 +239,7 @@ def test_terms_add_and_remove_change_the_segmenter_dictionary(db_path: Path) -> 
 
 
 def test_validate_reports_a_broken_directory_naming_file_row_and_field(db_path: Path, tmp_path: Path) -> None:
-    assert kb_cli(db_path, "validate") == (0, f"{db_path}: no problems\n")
+    assert kb_cli(db_path, "validate") == (0, f"{db_path}：没有问题\n")
     out = tmp_path / "export"
     assert kb_cli(db_path, "export", str(out))[0] == 0
     entries = yaml.safe_load((out / "entries.yaml").read_text(encoding="utf-8"))
