@@ -204,11 +204,12 @@ def add_entry(kb: KnowledgeBase, mapping: Mapping[str, Any], who: str, label: st
     return done
 
 
-def add_phrase(kb: KnowledgeBase, text: str, intent: str, who: str, note: str, origin: str) -> bool:
+def add_phrase(kb: KnowledgeBase, text: str, intent: str, who: str, note: str, origin: str,
+               stamp: str | None = None) -> bool:
     """Add one training phrase with its change-log row (call inside a transaction); False when it exists."""
     if list(kb.db.query("select 1 from examples where text = ? and intent = ?", [text, intent])):
         return False
-    stamp = now_iso()
+    stamp = stamp or now_iso()
     row = {"text": text, "intent": intent, "origin": origin, "created_at": stamp}
     row_id = kb.db.table("examples").insert(row).last_pk
     log_change(kb, who, stamp, "examples", row_id, "insert", None, dict(row, id=row_id), note)

@@ -289,7 +289,7 @@ def _add_phrase(kb: KnowledgeBase, text: str, intent: str, who: str, stamp: str,
     if len(text) > MAX_PHRASE:
         raise ReviewError(f"review item {review_id} is longer than {MAX_PHRASE} characters: "
                           "too long for a training phrase (ignore it instead)")
-    return int(add_phrase(kb, text, intent, who, f"review {review_id}", "review"))
+    return int(add_phrase(kb, text, intent, who, f"review {review_id}", "review", stamp))
 
 
 def _add_question(kb: KnowledgeBase, entry_id: str, text: str, who: str, stamp: str, review_id: int) -> None:

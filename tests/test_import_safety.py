@@ -63,6 +63,7 @@ def test_an_impossible_unquoted_date_is_a_message_naming_file_row_and_field(expo
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert "entries.yaml" in err and "'reviewed'" in err and "2026-02-30" in err
+    assert "字段“reviewed”：“2026-02-30”不是 YYYY-MM-DD 格式的日期" in err  # in the staff's language first
     assert state(db_path) == before
     code, report = cli(db_path, "kb", "validate", str(folder))
     assert code == 1 and "entries.yaml" in report and "'reviewed'" in report

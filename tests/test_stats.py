@@ -114,6 +114,18 @@ def test_the_period_keeps_older_queries_out_and_shows_every_day(assistant: Assis
     assert collect(assistant.kb, parse_since("30d")).total == len(QUESTIONS)
 
 
+def test_days_are_dalians_days(assistant: Assistant, db_path: Path) -> None:
+    """Late evening in UTC is the next morning in Dalian: the query counts on Dalian's day."""
+    reply = assistant.handle("博士买房有补贴吗", "late")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("update queries set ts = ? where id = ?", ["2026-11-29T17:30:00.000+00:00", reply.query_id])
+    since, until = datetime(2026, 11, 28, tzinfo=timezone.utc), datetime(2026, 12, 1, tzinfo=timezone.utc)
+    days = {zone: {d.day: d.total for d in collect(assistant.kb, since, now=until, zone=zone).per_day if d.total}
+            for zone in ("Asia/Shanghai", "UTC")}
+    assert days == {"Asia/Shanghai": {"2026-11-30": 1}, "UTC": {"2026-11-29": 1}}
+    assert parse_since("2026-11-30", zone="Asia/Shanghai") == datetime(2026, 11, 29, 16, tzinfo=timezone.utc)
+
+
 @pytest.mark.parametrize("text, expected", [
     ("7d", NOW - timedelta(days=7)), ("30d", NOW - timedelta(days=30)), ("12h", NOW - timedelta(hours=12)),
     ("2w", NOW - timedelta(weeks=2)), ("2026-11-01", datetime(2026, 11, 1, tzinfo=timezone.utc)),

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from bot.cli.command import Command
 from bot.settings import Settings
+from bot.staff.problems import problem_text
 from bot.staff.texts import TEXTS, say
 from knowledge import (
     SEED_DIR,
@@ -343,7 +344,7 @@ def cmd_edit(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: T
             mapping = _mapping_from_text(entry_id, edited)
             done = changes.replace_entry(kb, entry_id, mapping, who(args))
         except ValidationError as exc:
-            _keep(draft, say("edit_draft", lang, reason=exc), edited)
+            _keep(draft, say("edit_draft", lang, reason=problem_text(exc, lang)), edited)
             print(say("edit_kept", lang, path=draft, id=entry_id), file=sys.stderr)
             raise
         draft.unlink(missing_ok=True)
@@ -405,7 +406,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings, stdin: TextIO, ou
             problems, what = changes.content_problems(kb, today), str(settings.db_path)
     lang = settings.staff_lang
     for problem in problems:
-        print(say("problem", lang, text=problem), file=out)
+        print(say("problem", lang, text=problem_text(problem, lang)), file=out)
     print(say("problems", lang, what=what, n=len(problems)) if problems else say("no_problems", lang, what=what),
           file=out)
     return 1 if problems else 0

@@ -20,8 +20,9 @@ from bot.cli import review as reviewcli
 from bot.cli import stats as statscli
 from bot.cli.command import Command
 from bot.settings import Settings, SettingsError, load_settings
+from bot.staff.problems import problem_text
 from bot.staff.texts import say
-from knowledge import SEED_DIR, Dataset, KnowledgeBase, KnowledgeError, loading, read_dir, write_dir
+from knowledge import SEED_DIR, Dataset, KnowledgeBase, KnowledgeError, ValidationError, loading, read_dir, write_dir
 from knowledge.loading import MAX_SHRINK
 
 STAFF_COMMANDS = (kbcli, reviewcli, statscli, checkcli, noticescli)
@@ -91,7 +92,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         handler = COMMANDS[command if command != "kb" else f"kb {args.kb_command}"]
         return handler(args, settings, stdin or sys.stdin, out)
     except (KnowledgeError, SettingsError) as exc:
-        print(say("error", lang, reason=exc), file=sys.stderr)
+        reason = problem_text(exc, lang) if isinstance(exc, ValidationError) else exc
+        print(say("error", lang, reason=reason), file=sys.stderr)
         return 2
 
 

@@ -149,6 +149,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "stale_summary": {"zh": "{n} 个条目超过 {days} 天未复核（标记为已复核：python run_bot.py kb edit ID --reviewed today）",
                       "en": "{n} entries not reviewed for more than {days} days "
                             "(mark one: python run_bot.py kb edit ID --reviewed today)"},
+    "problem": {"zh": "问题：{text}", "en": "problem: {text}"},
+    "problems": {"zh": "{what}：{n} 个问题", "en": "{what}: {n} problems"},
+    "no_problems": {"zh": "{what}：没有问题", "en": "{what}: no problems"},
     "edit_unchanged": {"zh": "没有编辑：没有改动", "en": "no edit: nothing changed"},
     # ---- validation, the registers, the catalogue, notices
     "problem": {"zh": "问题：{text}", "en": "problem: {text}"},
