@@ -154,9 +154,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "no_problems": {"zh": "{what}：没有问题", "en": "{what}: no problems"},
     "edit_unchanged": {"zh": "没有编辑：没有改动", "en": "no edit: nothing changed"},
     # ---- validation, the registers, the catalogue, notices
-    "problem": {"zh": "问题：{text}", "en": "problem: {text}"},
-    "problems": {"zh": "{what}：{n} 个问题", "en": "{what}: {n} problems"},
-    "no_problems": {"zh": "{what}：没有问题", "en": "{what}: no problems"},
     "sources_summary": {"zh": "共 {n} 个来源（{unused} 个没有有效条目引用）；第一列是依赖该来源的有效条目数",
                         "en": "{n} sources ({unused} cited by no active entry); "
                               "the first column is the number of active entries that depend on each"},
