@@ -32,7 +32,7 @@ async def test_after_human_the_next_message_reaches_staff_with_the_conversation_
     mark = len(server.calls)
     server.message(STAFF_CHAT, "已为您查询，本月会补发。", user_id=STAFF, reply_to=passed.params["_message"])
     await server.wait_message(1040, since=mark, contains="本月会补发")
-    await server.wait_message(STAFF_CHAT, since=mark, contains="Delivered")
+    await server.wait_message(STAFF_CHAT, since=mark, contains="已转交给用户")
     answer = await say(server, 1040, "博士租房补贴每月多少", contains="2500")
     assert "已转给工作人员" not in answer.text
 
