@@ -42,6 +42,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "seed"
 
 
+ENTRIES = "entries/housing_purchase.yaml"  # the export holds one file of entries per intent
+
+
 def copy_of(exported: Path, tmp_path: Path) -> Path:
     target = tmp_path / "import"
     shutil.copytree(exported, target)
@@ -55,18 +58,18 @@ def test_an_impossible_unquoted_date_is_a_message_naming_file_row_and_field(expo
                                                                             db_path: Path,
                                                                             capsys: pytest.CaptureFixture) -> None:
     folder = copy_of(exported, tmp_path)
-    text = (folder / "entries.yaml").read_text(encoding="utf-8")
-    (folder / "entries.yaml").write_text(text.replace("reviewed: 20", "reviewed: 2026-02-30\n  old_reviewed: 20", 1),
-                                         encoding="utf-8")
+    path = folder / ENTRIES
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("reviewed: 20", "reviewed: 2026-02-30\n  old_reviewed: 20", 1), encoding="utf-8")
     before = state(db_path)
     code, _ = cli(db_path, "kb", "import", str(folder))
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
-    assert "entries.yaml" in err and "'reviewed'" in err and "2026-02-30" in err
+    assert ENTRIES in err and "'reviewed'" in err and "2026-02-30" in err
     assert "字段“reviewed”：“2026-02-30”不是 YYYY-MM-DD 格式的日期" in err  # in the staff's language first
     assert state(db_path) == before
     code, report = cli(db_path, "kb", "validate", str(folder))
-    assert code == 1 and "entries.yaml" in report and "'reviewed'" in report
+    assert code == 1 and ENTRIES in report and "'reviewed'" in report
 
 
 def test_a_byte_order_mark_is_read_and_other_encodings_are_named(exported: Path, tmp_path: Path) -> None:
@@ -80,17 +83,17 @@ def test_a_byte_order_mark_is_read_and_other_encodings_are_named(exported: Path,
 
 
 @pytest.mark.parametrize("content, words", [
-    ("[" * 5000 + "]" * 5000, ["entries.yaml"]),
-    ("- id: " + "9" * 6000 + "\n", ["entries.yaml", "row 1", "'id'"]),
+    ("[" * 5000 + "]" * 5000, [ENTRIES]),
+    ("- id: " + "9" * 6000 + "\n", [ENTRIES, "row 1", "'id'"]),
     ("- id: x\n  intent: housing_purchase\n  conditions: {degree: [phd]}\n", ["row 1", "conditions.degree"]),
     ("- {id: x, intent: housing_purchase, title: {zh: [1], en: b}}\n", ["row 1", "title.zh"]),
-    ("- !!python/object:os.system {}\n", ["entries.yaml"]),
+    ("- !!python/object:os.system {}\n", [ENTRIES]),
     ("- {id: x, intent: housing_purchase, title: {zh: a, en: b}, answer: {zh: a, en: b}, reviewed: 20260101}\n",
      ["'reviewed'", "YYYY-MM-DD"]),
 ])
 def test_hostile_input_is_a_message(exported: Path, tmp_path: Path, content: str, words: list[str]) -> None:
     folder = copy_of(exported, tmp_path)
-    (folder / "entries.yaml").write_text(content, encoding="utf-8")
+    (folder / ENTRIES).write_text(content, encoding="utf-8")
     with pytest.raises(ValidationError) as raised:
         read_dir(folder)
     for word in words:
@@ -148,9 +151,10 @@ def test_an_empty_or_partial_import_is_refused_and_changes_nothing(db_path: Path
         shutil.rmtree(folder)
         folder.mkdir()
     elif damage == "no entries file":
-        (folder / "entries.yaml").unlink()
+        shutil.rmtree(folder / "entries")
     elif damage == "empty entries":
-        (folder / "entries.yaml").write_text("[]\n", encoding="utf-8")
+        for path in (folder / "entries").glob("*.yaml"):
+            path.write_text("[]\n", encoding="utf-8")
     else:
         for path in sorted((folder / "examples").glob("*.yaml"))[::2]:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))

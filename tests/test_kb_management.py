@@ -191,7 +191,7 @@ def test_an_entry_is_added_from_a_seed_format_file(settings: Settings, db_path: 
     assert kb_cli(db_path, "add", "--from-file", str(path))[0] == 0
     code, shown = kb_cli(db_path, "show", "housing_purchase-test")
     assert "测试答案" in shown and "A test answer" in shown and "12345" in shown
-    assert "facts: F-26" in shown and "[ecns-2024-property-measures] news" in shown
+    assert "事实：F-26" in shown and "[ecns-2024-property-measures] news" in shown
 
 
 def test_an_entry_added_with_options_names_its_facts_and_its_questions_train_the_classifier(db_path: Path) -> None:

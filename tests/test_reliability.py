@@ -213,7 +213,7 @@ async def test_a_hundred_button_presses_are_flood_limited_and_open_one_hand_off(
         server.press(answer, "v1|h|", 3201)
     await until(lambda: len(server.sent("answerCallbackQuery", since=mark)) == 100)
     await server.quiet(0.3)
-    handoffs = [c for c in server.sent("sendMessage", STAFF_CHAT, since=mark) if "Hand-off #" in c.text]
+    handoffs = [c for c in server.sent("sendMessage", STAFF_CHAT, since=mark) if "转人工 #" in c.text]
     assert len(handoffs) == 1
     alerts = [c for c in server.sent("answerCallbackQuery", since=mark) if "太快" in str(c.params.get("text"))]
     assert len(alerts) == 1

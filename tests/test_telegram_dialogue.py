@@ -16,14 +16,14 @@ async def test_after_human_the_next_message_reaches_staff_with_the_conversation_
     await say(server, 1040, "硕士租房补贴多少")
     mark = len(server.calls)
     server.message(1040, "/human")
-    ticket = await server.wait_message(STAFF_CHAT, since=mark, contains="Hand-off #")
+    ticket = await server.wait_message(STAFF_CHAT, since=mark, contains="转人工 #")
     asked = await server.wait_message(1040, since=mark, contains="请直接描述您的问题")
     assert "取消" in asked.text
     # what the person writes next is not answered as a new question: it goes to staff
     mark = len(server.calls)
     server.message(1040, "我去年毕业，社保交了8个月了一分钱没收到")
     passed = await server.wait_message(STAFF_CHAT, since=mark, contains="一分钱没收到")
-    assert "Conversation so far" in passed.text and "硕士租房补贴多少" in passed.text
+    assert "此前的对话" in passed.text and "硕士租房补贴多少" in passed.text
     assert str(ticket.params["_message"]["message_id"]) in str(passed.params.get("reply_parameters")), \
         "posted under the ticket"
     told = await server.wait_message(1040, since=mark, contains="已转给工作人员")
@@ -32,7 +32,7 @@ async def test_after_human_the_next_message_reaches_staff_with_the_conversation_
     mark = len(server.calls)
     server.message(STAFF_CHAT, "已为您查询，本月会补发。", user_id=STAFF, reply_to=passed.params["_message"])
     await server.wait_message(1040, since=mark, contains="本月会补发")
-    await server.wait_message(STAFF_CHAT, since=mark, contains="Delivered")
+    await server.wait_message(STAFF_CHAT, since=mark, contains="已转交给用户")
     answer = await say(server, 1040, "博士租房补贴每月多少", contains="2500")
     assert "已转给工作人员" not in answer.text
 
@@ -40,11 +40,11 @@ async def test_after_human_the_next_message_reaches_staff_with_the_conversation_
 async def test_a_hand_off_can_be_cancelled(bot: Application, server: BotApiServer) -> None:  # noqa: F811
     mark = len(server.calls)
     server.message(1041, "转人工")
-    await server.wait_message(STAFF_CHAT, since=mark, contains="Hand-off #")
+    await server.wait_message(STAFF_CHAT, since=mark, contains="转人工 #")
     mark = len(server.calls)
     server.message(1041, "取消")
     await server.wait_message(1041, since=mark, contains="已取消转人工")
-    await server.wait_message(STAFF_CHAT, since=mark, contains="cancelled")
+    await server.wait_message(STAFF_CHAT, since=mark, contains="用户已取消")
     answer = await say(server, 1041, "硕士租房补贴多少", contains="1500")
     assert "已转给工作人员" not in answer.text
 

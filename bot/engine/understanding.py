@@ -42,7 +42,7 @@ class Understanding:
         normalizer = Normalizer({t.term.casefold(): t.canonical for t in terms
                                  if t.kind in ("typo", "synonym") and t.canonical})
         segmenter = Segmenter(t.term.casefold() for t in terms if t.kind == "word")
-        occupations = _catalogue_names(kb)
+        occupations = catalogue_names(kb)
         pairs = [(normalizer(e.text), e.intent) for e in kb.training_examples()]
         fingerprint = examples_hash(pairs, segmenter.words)
         stored = None if retrain else kb.load_model()
@@ -99,7 +99,7 @@ def _loadable(stored: tuple[str, dict[str, str], bytes]) -> IntentClassifier | N
         return None
 
 
-def _catalogue_names(kb: KnowledgeBase) -> tuple[str, ...]:
+def catalogue_names(kb: KnowledgeBase) -> tuple[str, ...]:
     """Catalogue occupations (English names and aliases too) and industries, longest first: the most specific matches."""
     names = {str(n).strip() for row in kb.catalogue()
              for n in (row.get("occupation"), row.get("occupation_en"), row.get("industry"), *(row.get("aliases") or []))

@@ -25,6 +25,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from bot.engine.assistant import Assistant
 from bot.engine.refresh import live_model_report
+from bot.engine.understanding import catalogue_names
 from bot.settings import Settings
 from bot.staff.evaluation import Cancelled, Evaluation, best_thresholds, evaluate, report_text
 from bot.staff.report import NOTE
@@ -100,8 +101,7 @@ def _reader(kb: KnowledgeBase) -> _Reader:
     normalizer = Normalizer({t.term.casefold(): t.canonical for t in terms
                              if t.kind in ("typo", "synonym") and t.canonical})
     segmenter = Segmenter(t.term.casefold() for t in terms if t.kind == "word")
-    occupations = tuple(str(row["occupation"]) for row in kb.catalogue() if row.get("occupation"))
-    return _Reader(normalizer, segmenter, occupations)
+    return _Reader(normalizer, segmenter, catalogue_names(kb))
 
 
 def _acceptable(accuracy: float, live: float | None, force: bool) -> bool:
@@ -185,8 +185,14 @@ def model_is_current(kb: KnowledgeBase) -> bool:
     if stored is None:
         return False
     reader = _reader(kb)
-    pairs = [(reader.normalizer(e.text), e.intent) for e in kb.examples()]
-    return stored[0] == examples_hash(pairs, reader.segmenter.words) and stored[1] == versions()
+    return stored[0] == _phrases_hash(kb, reader) and stored[1] == versions()
+
+
+def _phrases_hash(kb: KnowledgeBase, reader: _Reader) -> str:
+    """The fingerprint of what a model is trained on: the examples and the entries' question variants
+    (``kb.training_examples``, as ``Understanding.from_kb`` reads them), and the segmenter's words."""
+    pairs = [(reader.normalizer(e.text), e.intent) for e in kb.training_examples()]
+    return examples_hash(pairs, reader.segmenter.words)
 
 
 def has_usable_model(kb: KnowledgeBase) -> bool:
@@ -270,8 +276,7 @@ class Retrainer:
 
     def _attempt(self) -> None:
         reader = _reader(self.kb)
-        tried = examples_hash([(reader.normalizer(e.text), e.intent) for e in self.kb.examples()],
-                              reader.segmenter.words)
+        tried = _phrases_hash(self.kb, reader)
         if tried == self._tried or model_is_current(self.kb):
             return
         self._tried = tried

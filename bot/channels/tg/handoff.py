@@ -28,7 +28,7 @@ from bot.channels.tg.render import choices
 from bot.engine.reply import Relay, Reply
 
 log = logging.getLogger(__name__)
-TICKET_HEADING = re.compile(r"💬 Hand-off #(\d+) ")
+TICKET_HEADING = re.compile(r"💬 (?:Hand-off|转人工) #(\d+) ")
 
 
 async def relay(context: TalentContext, update: Update, reply: Reply, query_id: int | None = None) -> None:
