@@ -157,3 +157,8 @@ def _zone(raw: str) -> str:
 
 class SettingsError(ValueError):
     """A setting has a value of the wrong form."""
+
+
+def child_environment(without: tuple[str, ...] = ()) -> dict[str, str]:
+    """This process's environment for a child process, less the named variables (e.g. the database path)."""
+    return {k: v for k, v in os.environ.items() if k not in without}

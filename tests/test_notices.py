@@ -84,7 +84,7 @@ def test_staff_preview_and_confirm_on_the_command_line(db_path: Path) -> None:
         changes.update_entry(kb, _entry(kb, "rental_housing"), {"answer.zh": "更新"}, "staff")
     out = io.StringIO()
     assert main(["--db", str(db_path), "notices"], stdout=out) == 0
-    number = int(re.search(r"Notice #([0-9]+)", out.getvalue()).group(1))  # type: ignore[union-attr]
+    number = int(re.search(r"(?:Notice|通知) #([0-9]+)", out.getvalue()).group(1))  # type: ignore[union-attr]
     assert "发给 1 位关注者" in out.getvalue() and "您关注的「" in out.getvalue() and "共 1 条草稿" in out.getvalue()
     out = io.StringIO()
     assert main(["--db", str(db_path), "notices", "confirm", str(number), "--who", "staff"], stdout=out) == 0

@@ -36,7 +36,7 @@ from benchmarks.floors import FLOOR_IMPORT_AND_INIT, FLOOR_WITHOUT_SKLEARN, Lcut
 from benchmarks.scale import fill_log, scaled_copy
 from bot.engine.assistant import Assistant
 from bot.engine.understanding import Understanding
-from bot.settings import Settings
+from bot.settings import Settings, child_environment
 from bot.staff import judged
 from bot.staff.training import ensure_model
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
@@ -212,7 +212,7 @@ def _collect_seconds(db: Path) -> float:
 def _command_seconds(db: Path) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, str(ROOT / "run_bot.py"), "--db", str(db), "stats", "--since", "90d", "--json"],
-                   check=True, capture_output=True, env={k: v for k, v in os.environ.items() if k != "TALENTBOT_DB"})
+                   check=True, capture_output=True, env=child_environment(("TALENTBOT_DB",)))
     return time.perf_counter() - started
 
 
