@@ -218,6 +218,8 @@ class Retriever:
             score += 0.01 if general else 0.0
             stated.append((score, relevance, entry))
         stated.sort(key=lambda item: -item[0])
+        if topic is not None:  # how to apply for / whom to call about one benefit: that benefit's own entries first
+            stated.sort(key=lambda item: item[2].conditions.get("topic") != topic)
         needing.sort(key=lambda item: -item[0])
         if needing and (not stated or (needing[0][1] > 0 and not any(text > 0 for _, text, _ in stated))):
             order = needing + stated  # nothing the person's case allows matches: an entry for a case they did not state
