@@ -3,6 +3,7 @@ phrases around the result. The rules themselves live in the knowledge base."""
 
 from __future__ import annotations
 
+from bot.engine.texts import phrase
 from knowledge.rules import FIELDS
 
 QUESTIONS: dict[str, dict[str, str]] = {
@@ -114,9 +115,7 @@ PHRASES: dict[str, dict[str, str]] = {
 
 
 def say(key: str, lang: str, **values: object) -> str:
-    entry = PHRASES[key]
-    text = entry.get(lang) or entry["zh"]
-    return text.format(**values) if values else text
+    return phrase(PHRASES, key, lang, **values)
 
 
 def label(name: str, value: object, lang: str) -> str:

@@ -6,6 +6,8 @@ them (labels, prompts, notices), so that every channel says the same thing.
 
 from __future__ import annotations
 
+from typing import Mapping
+
 TEXTS: dict[str, dict[str, str]] = {
     "source": {"zh": "来源：", "en": "Source: "},
     "undated": {"zh": "未注明日期", "en": "undated"},
@@ -88,7 +90,12 @@ def facts_label(facts: dict[str, object], lang: str) -> str:
     return " and ".join(labels)
 
 
-def t(key: str, lang: str, **values: object) -> str:
-    entry = TEXTS[key]
+def phrase(table: Mapping[str, Mapping[str, str]], key: str, lang: str, **values: object) -> str:
+    """The text ``key`` of a zh/en ``table`` in ``lang`` (Chinese when it has no such language), filled in."""
+    entry = table[key]
     text = entry.get(lang) or entry["zh"]
     return text.format(**values) if values else text
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    return phrase(TEXTS, key, lang, **values)

@@ -8,6 +8,8 @@ which the command line uses too (:func:`staff_lang`).
 
 from __future__ import annotations
 
+from bot.engine.texts import phrase
+
 TEXTS: dict[str, dict[str, str]] = {
     # ---- training (train, the bot's background retraining, /stats)
     "train_stored": {
@@ -178,9 +180,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def say(key: str, lang: str, **values: object) -> str:
-    entry = TEXTS[key]
-    text = entry.get(lang) or entry["zh"]
-    return text.format(**values) if values else text
+    return phrase(TEXTS, key, lang, **values)
 
 
 def staff_lang(language_code: str | None, default: str = "zh") -> str:
