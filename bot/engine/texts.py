@@ -90,7 +90,7 @@ def facts_label(facts: dict[str, object], lang: str) -> str:
     return " and ".join(labels)
 
 
-def phrase(table: Mapping[str, Mapping[str, str]], key: str, lang: str, **values: object) -> str:
+def phrase(table: Mapping[str, Mapping[str, str]], key: str, lang: str, /, **values: object) -> str:
     """The text ``key`` of a zh/en ``table`` in ``lang`` (Chinese when it has no such language), filled in."""
     entry = table[key]
     text = entry.get(lang) or entry["zh"]
