@@ -32,7 +32,7 @@ from knowledge.models import Contact, Entry
 
 # (field, weight): how much a word in that field says about the entry
 FIELDS: tuple[tuple[str, float], ...] = (("questions", 3.0), ("title", 3.0), ("contact", 2.0), ("answer", 1.0))
-PAIR_WEIGHT = 0.3  # a Chinese character pair counts this much of a word
+PAIR_WEIGHT = 1.0  # a Chinese character pair counts this much of a word
 CHAR_WEIGHT = 0.15  # a single Chinese character (outside the commonest ones) counts this much of a word
 K1, B = 2.0, 0.75
 CONDITION_BOOST = 1.0  # each matched condition multiplies the text score by 1 + this
