@@ -69,7 +69,19 @@ KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 
 
 def _pairs(text: str) -> list[str]:
-    return ["§" + run[i:i + 2] for run in _CJK.findall(text) for i in range(len(run) - 1)]
+    """Character pairs, except those of two common characters ("能不", "什么"), which say nothing of the entry."""
+    pairs = [run[i:i + 2] for run in _CJK.findall(text) for i in range(len(run) - 1)]
+    return ["§" + p for p in pairs if not (p[0] in _COMMON_CHARS and p[1] in _COMMON_CHARS)]
+
+
+def _stem(word: str) -> str:
+    """An English plural as its singular ("districts" finds "district"); other words as they are."""
+    if len(word) > 3 and word.isascii() and word.isalpha():
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            return word[:-1]
+    return word
 
 
 def _chars(text: str) -> list[str]:
@@ -179,6 +191,7 @@ class Retriever:
 
     def _terms(self, text: str) -> list[str]:
         words = [w for w in self.segmenter.tokens(text) if w not in _STOPWORDS]
+        words = [_stem(w) for w in words]
         return words + _pairs(text) + _chars(text)
 
     def has_intent(self, intent: str) -> bool:
