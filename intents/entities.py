@@ -22,7 +22,7 @@ DEGREES: dict[str, tuple[str, ...]] = {
     "master": (r"硕士", r"研究生", r"\bmasters?\b", r"\bmaster'?s", r"\bmsc\b", r"\bmba\b", r"\bmeng\b"),
     "bachelor": (r"本科", r"学士", r"\bbachelors?\b", r"\bbachelor'?s", r"\bundergrad(?:uate)?s?\b", r"\bbsc\b",
                  r"\bba degree\b"),
-    "college": (r"大专", r"专科", r"高职", r"中专", r"技校", r"职校", r"junior college", r"\bvocational\b",
+    "college": (r"大专", r"专科", r"高职", r"中专", r"中职", r"技校", r"职校", r"junior college", r"\bvocational\b",
                 r"associate degree", r"technical school"),
 }
 # Categories A–E of the high-level talent catalogue name the tiers in the order of the
