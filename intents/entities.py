@@ -22,7 +22,7 @@ DEGREES: dict[str, tuple[str, ...]] = {
     "master": (r"硕士", r"研究生", r"\bmasters?\b", r"\bmaster'?s", r"\bmsc\b", r"\bmba\b", r"\bmeng\b"),
     "bachelor": (r"本科", r"学士", r"\bbachelors?\b", r"\bbachelor'?s", r"\bundergrad(?:uate)?s?\b", r"\bbsc\b",
                  r"\bba degree\b"),
-    "college": (r"大专", r"专科", r"高职", r"中专", r"技校", r"职校", r"junior college", r"\bvocational\b",
+    "college": (r"大专", r"专科", r"高职", r"中专", r"中职", r"技校", r"职校", r"junior college", r"\bvocational\b",
                 r"associate degree", r"technical school"),
 }
 # Categories A–E of the high-level talent catalogue name the tiers in the order of the
@@ -66,7 +66,8 @@ DOUBLE_FIRST_CLASS = re.compile(r"双一流|985|211(?:高校|大学|院校|学�
                                 r"\btop[- ]?200 (?:university|universities|school)\b|\bqs top[- ]?200\b")
 _AGE = re.compile(r"(?<![0-9])([1-9][0-9])\s?(?:周岁|岁)(?!以[上下内])|今年([1-9][0-9])(?![0-9年届])|"
                   r"\b(?:i'?m|i am|aged?)\s([1-9][0-9])\b(?! (?:months?|years? (?:of|in|ago)))|\b([1-9][0-9]) years? old\b")
-_YEAR = re.compile(r"(20[0-9]{2})\s?(?:年)?\s?(?:毕业|届)|(?<![0-9])([0-9]{2})届|\b(?:graduated?|graduating|class of)"
+_YEAR = re.compile(r"(20[0-9]{2})\s?(?:年)?\s?(?:(?:本科|硕士|研究生|博士|大专|专科)\s?)?(?:毕业|届)|(?<![0-9])([0-9]{2})届|"
+                   r"(?<![0-9])([0-9]{2})年(?:(?:本科|硕士|研究生|博士|大专|专科)\s?)?毕业|\b(?:graduated?|graduating|class of)"
                    r"(?: in)?\s(20[0-9]{2})\b|\b(20[0-9]{2}) graduate\b")
 _RELATIVE_YEAR = {r"应届|今年毕业|刚毕业|\bthis year'?s graduate|\bgraduat\w* this year\b": 0,
                   r"去年毕业|往届|\bgraduated last year\b": -1, r"前年毕业|\bgraduated two years ago\b": -2,
