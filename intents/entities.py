@@ -18,9 +18,9 @@ from datetime import date
 from typing import Any, Iterable
 
 DEGREES: dict[str, tuple[str, ...]] = {
-    "phd": (r"博士(?!后)", r"\bph\.?\s?d\b", r"\bdphil\b", r"doctora(?:te|l)", r"\bdoctor'?s degree", r"读博"),
-    "master": (r"硕士", r"研究生", r"\bmasters?\b", r"\bmaster'?s", r"\bmsc\b", r"\bmba\b", r"\bmeng\b"),
-    "bachelor": (r"本科", r"学士", r"\bbachelors?\b", r"\bbachelor'?s", r"\bundergrad(?:uate)?s?\b", r"\bbsc\b",
+    "phd": (r"博士(?!后)", r"\bph\.?\s?d(?:'?s)?\b", r"\bdphil\b", r"doctora(?:te|l)", r"\bdoctor'?s degree", r"读博"),
+    "master": (r"硕士", r"研究生", r"\bmaster(?:'?s)?\b", r"\bmsc\b", r"\bmba\b", r"\bmeng\b"),
+    "bachelor": (r"本科", r"学士", r"\bbachelor(?:'?s)?\b", r"\bundergrad(?:uate)?s?\b", r"\bbsc\b",
                  r"\bba degree\b"),
     "college": (r"大专", r"专科", r"高职", r"中专", r"技校", r"职校", r"junior college", r"\bvocational\b",
                 r"associate degree", r"technical school"),
@@ -99,14 +99,23 @@ OTHER_PLACES: tuple[str, ...] = (
     r"\bchangsha\b", r"\bqingdao\b", r"\bxiamen\b", r"\bshenyang\b", r"\bchangchun\b", r"\bharbin\b",
     r"\bhong kong\b", r"\bmacau\b", r"\bsingapore\b", r"\bdongguan\b", r"\bhefei\b", r"\bjinan\b",
 )
-DALIAN = re.compile(r"大连|\bdalian\b")
+DALIAN = re.compile(r"大连|(?<![a-z0-9])dalian(?![a-z0-9])")
 # First person: the message says something about the asker, not only about a case.
 _SELF = re.compile(r"我(?!想问|想知道|想了解|想咨询|问一?下|咨询|请问)|本人|\bi'?m\b|\bi am\b|\bi have\b|\bi've\b|\bmy\b|"
                    r"\bwe\b|\bour\b|\bme\b")
 
 
+# An English word ends where letters and digits end, also next to Chinese ("PhD呢", "master的"): Python's \b
+# counts Chinese characters as word characters.
+_ASCII_BOUNDARY = r"(?:(?<![a-z0-9])(?=[a-z0-9])|(?<=[a-z0-9])(?![a-z0-9]))"
+
+
+def _bounded(pattern: str) -> str:
+    return pattern.replace(r"\b", _ASCII_BOUNDARY)
+
+
 def _compile(table: dict[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[str]]]:
-    return [(value, re.compile("|".join(patterns))) for value, patterns in table.items()]
+    return [(value, re.compile(_bounded("|".join(patterns)))) for value, patterns in table.items()]
 
 
 _DEGREE_RE = _compile(DEGREES)
@@ -115,8 +124,8 @@ _DISTRICT_RE = _compile(DISTRICTS)
 _ORIGIN_RE = _compile(ORIGINS)
 _ROLE_RE = _compile(ROLES)
 _NATIONALITY_RE = _compile(NATIONALITIES)
-_FOREIGN_RE = re.compile("|".join(FOREIGN))
-_OTHER_PLACE_RE = re.compile("|".join(OTHER_PLACES))
+_FOREIGN_RE = re.compile(_bounded("|".join(FOREIGN)))
+_OTHER_PLACE_RE = re.compile(_bounded("|".join(OTHER_PLACES)))
 
 
 @dataclass(frozen=True)
@@ -173,11 +182,17 @@ _KIND: dict[str, type] = {f.name: (bool if f.default is False else int if f.name
 _EMPTY: dict[str, object] = {f.name: f.default for f in fields(Entities)}
 
 
+# A value said not to hold ("不是博士，是硕士", "not a PhD but a master's") is a mention, not the value.
+_NEGATED = re.compile(r"(?:不是|并非|而非|并不是|\bnot(?: an?)?|\bisn'?t(?: an?)?|\bno longer(?: an?)?)\s*$")
+
+
 def _first(table: list[tuple[str, re.Pattern[str]]], text: str, spans: list[tuple[int, int]]) -> str | None:
     best: tuple[int, str] | None = None
     for value, pattern in table:
         for match in pattern.finditer(text):
             spans.append(match.span())
+            if _NEGATED.search(text[max(0, match.start() - 12):match.start()]):
+                continue
             if best is None or match.start() < best[0]:
                 best = (match.start(), value)
     return best[1] if best else None

@@ -60,6 +60,11 @@ def test_segmenter_survives_pickling_with_its_terms() -> None:
     ("大专生在金普新区能落户吗", {"degree": "college", "district": "jinpu"}),
     ("my kids are foreign, can they attend school", {"foreign": True}),
     ("本科 bachelor", {"degree": "bachelor"}),
+    ("phd呢", {"degree": "phd"}),  # an English word next to Chinese
+    ("sorry, actually i have a master's", {"degree": "master"}),
+    ("不是博士，是硕士", {"degree": "master"}),  # a value said not to hold is no value
+    ("i'm not a phd but a master", {"degree": "master"}),
+    ("c类呢", {"tier": "high_end"}),
 ])
 def test_entities(text: str, expected: dict[str, object]) -> None:
     assert extract_entities(text).as_dict() == expected

@@ -33,6 +33,7 @@ from bot.engine.understanding import Understanding
 from bot.settings import Settings
 from intents.classifier import Prediction
 from intents.decide import OUT_OF_SCOPE, Decision, Thresholds, decide
+from intents.entities import without_spans
 from intents.normalize import MAX_CHARS, detect_lang, has_words
 from intents.reading import Reading
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
@@ -122,8 +123,9 @@ class Assistant:
         if intent in self.policy_intents and (topic or previous is None or intent not in PROCESS_INTENTS):
             subject = topic or (intent if intent in self.policy_intents and intent not in PROCESS_INTENTS else None)
             subject = subject or (previous.subject if previous else None)
-            text = previous.text if previous and subject == previous.subject else ""
-            state = state.on_topic(Topic(intent, subject, case, text, 1.0, state.turn))
+            same = previous is not None and subject == previous.subject
+            text, asked = (previous.text, previous.asked) if previous is not None and same else ("", "")
+            state = state.on_topic(Topic(intent, subject, case, text, 1.0, state.turn, asked=asked))
         decision = Decision("answer", intent, 1.0, "chosen", (Prediction(intent, 1.0),))
         subject = state.topic.subject if state.topic else None
         resolution = Resolution("chosen", [Prediction(intent, 1.0)], case, decision, subject)
@@ -159,7 +161,8 @@ class Assistant:
         case = resolution.case
         entities = state.effective(case)
         topic = subject if intent in PROCESS_INTENTS else None
-        entry = self.retriever.best(intent, entities, reading.core, topic) or self.retriever.general(intent)
+        query = resolution.query or reading.core
+        entry = self.retriever.best(intent, entities, query, topic) or self.retriever.general(intent)
         if entry is None:
             fallback = self.retriever.general(OUT_OF_SCOPE)
             return self.composer.conversation(fallback, lang, top, "fallback", cands), state
@@ -172,7 +175,8 @@ class Assistant:
         reply = self._with_assumptions(reply, entry, state.carried(case), lang)
         previous = state.topic
         text = previous.text if previous and resolution.continued and previous.subject == subject else reading.core
-        return reply, state.on_topic(Topic(intent, subject, case, text, decision.confidence, state.turn))
+        return reply, state.on_topic(Topic(intent, subject, case, text, decision.confidence, state.turn,
+                                           asked=_asked(previous, resolution, reading)))
 
     def _subject(self, intent: str, resolution: Resolution, decision: Decision) -> str | None:
         """The benefit this answer is about: the intent itself, or for a process question the one it names
@@ -206,7 +210,7 @@ class Assistant:
         confidence = next((p.confidence for p in ranking if p.intent == subject), 0.0)
         text = state.topic.text if state.topic and resolution.kind == "elsewhere" else reading.core
         return state.on_topic(Topic(OUT_OF_SCOPE, subject, resolution.case, text, confidence, state.turn,
-                                    elsewhere=True))
+                                    elsewhere=True, asked=_asked(state.topic, resolution, reading)))
 
     # ---- hand-off
 
@@ -323,3 +327,11 @@ class Assistant:
         if understanding.stale and self.on_stale is not None:
             self.on_stale()
         return True
+
+
+def _asked(previous: Topic | None, resolution: Resolution, reading: Reading) -> str:
+    """The question the thread asks now, without its entities: a case alone ("那硕士呢") or a detail keeps the
+    previous one, so that the next case named asks it again."""
+    if previous is not None and previous.asked and resolution.kind in ("entity", "detail", "elsewhere"):
+        return previous.asked
+    return without_spans(reading.core, reading.entities.spans)
