@@ -109,11 +109,12 @@ def evaluate(assistant: Assistant, dialogues: list[dict[str, Any]]) -> dict[str,
     return {"kinds": {k: dict(zip(COLUMNS, v)) for k, v in sorted(table.items())}, "misses": misses}
 
 
-def run(path: Path = DEV_SET) -> dict[str, Any]:
+def run(path: Path = DEV_SET, learned: bool = True) -> dict[str, Any]:
     dialogues = yaml.safe_load(path.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         db = trained_db(Path(tmp))
         assistant = Assistant.open(load_settings({}, env_file=None).with_db(db))
+        assistant.learned_followups = learned
         try:
             return evaluate(assistant, dialogues)
         finally:
@@ -125,8 +126,9 @@ def main() -> None:
     parser.add_argument("--dialogues", type=Path, default=DEV_SET)
     parser.add_argument("--misses", action="store_true", help="list the later turns that fail")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--rules-only", action="store_true", help="without the learned follow-up reading")
     args = parser.parse_args()
-    result = run(args.dialogues)
+    result = run(args.dialogues, not args.rules_only)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from bot.engine import catalogue, handoff
+from bot.engine import catalogue, followups, handoff
 from bot.engine.compose import Composer
 from bot.engine.dialogue import PROCESS_INTENTS, Resolution, named_topic, resolve
 from bot.engine.refresh import Stamp, live_stamp
@@ -59,6 +59,9 @@ class Assistant:
         self.thresholds = Thresholds(settings.answer_threshold, settings.clarify_threshold, settings.margin)
         self.sessions = Sessions(kb, settings.context_minutes)
         self.scripts = Scripts()
+        self.learned_followups = True
+        """Use the learned follow-up reading (``bot.engine.followups``), trained when first needed."""
+        self._ellipsis: followups.Ellipsis | None = None
         self.reload_content()
         self._loaded_stamp: Stamp = stamp
         self.on_stale: Callable[[], None] | None = None
@@ -81,6 +84,7 @@ class Assistant:
         self.catalogue = catalogue.Catalogue(self.kb.catalogue(), entries)
         self.composer = Composer(intents, contacts, Register(self.kb.sources(), self.kb.facts()))
         self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts)
+        self._ellipsis = None  # trained again, from the new phrases, when next needed
 
     # ------------------------------------------------------------ the answer path
 
@@ -100,7 +104,7 @@ class Assistant:
         else:
             state = state.told(reading.entities)
             resolution = resolve(reading, state, self.understanding.segmenter.tokens, self.understanding.rank,
-                                 self.thresholds, self.policy_intents)
+                                 self.thresholds, self.policy_intents, self._leans if self.learned_followups else None)
             decision = resolution.decision or decide(resolution.ranking, self.thresholds)
             log.debug("turn %s: %s, %s %s (%.2f: %s)", state.turn, resolution.kind, decision.action, decision.intent,
                       decision.confidence, decision.reason)
@@ -177,6 +181,14 @@ class Assistant:
         text = previous.text if previous and resolution.continued and previous.subject == subject else reading.core
         return reply, state.on_topic(Topic(intent, subject, case, text, decision.confidence, state.turn,
                                            asked=_asked(previous, resolution, reading)))
+
+    def _leans(self, text: str) -> float:
+        """The learned probability that ``text`` leans on the topic (the model is trained on first use)."""
+        if self._ellipsis is None:
+            understanding = self.understanding
+            phrases = [(understanding.normalizer(e.text), e.intent) for e in self.kb.training_examples()]
+            self._ellipsis = followups.trained(phrases, self.policy_intents, understanding.segmenter.tokens)
+        return self._ellipsis(text)
 
     def _subject(self, intent: str, resolution: Resolution, decision: Decision) -> str | None:
         """The benefit this answer is about: the intent itself, or for a process question the one it names

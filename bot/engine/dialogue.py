@@ -46,6 +46,10 @@ CONTEXT_OVER_OWN = 0.6  # a short message pointing back stays on the topic, even
 ALONE_CONFIDENT_ELSEWHERE = 0.6  # a message this sure of another intent on its own is not read in context
 LEAN_FLOOR = 0.15  # "那买房呢" takes the benefit it names when that has at least this probability
 COMBINATION_WEIGHT = 16  # "能和住房补贴一起领吗" up to this long asks about the topic with another benefit
+ELLIPTICAL = 0.75  # the learned probability that a message leans on the topic, to read it with the topic ...
+ELLIPTICAL_SHARE = 0.35  # ... where the topic then needs this share
+ELLIPTICAL_WEIGHT = 16  # ... for messages up to this long
+PROCESS_FIRM = 0.45  # ... unless a how-to-apply or contacts reading has this much ("什么时候申请")
 SHORT_FOLLOWUP = 10  # Chinese characters plus English words: a message this short may lean on the topic unmarked
 
 Tokens = Callable[[str], list[str]]
@@ -68,7 +72,7 @@ class Resolution:
 
 
 def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker, limits: Thresholds,
-            policy_intents: frozenset[str]) -> Resolution:
+            policy_intents: frozenset[str], ellipsis: Callable[[str], float] | None = None) -> Resolution:
     """What this turn is about, given the conversation so far."""
     own = Facts().stated(reading.entities, state.turn)
     topic = state.topic
@@ -105,6 +109,12 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
         return Resolution("attribute", swap_to_front(ranking, subject), case,
                           _answer(subject, max(topic.confidence, limits.answer), "combined with another", ranking),
                           subject)
+    if ellipsis is not None and subject and topic.text:
+        # learned (bot.engine.followups): a message that reads like a benefit's question without the benefit's
+        # words leans on the topic when read after the topic's question it is the topic's ("已经买房了还能领吗")
+        elliptical = _elliptical(reading, state, case, rank, limits, ellipsis)
+        if elliptical is not None:
+            return elliptical
     own_topic = _own_topic(ranking, policy_intents, limits)
     if own_topic is not None:
         if own_topic == subject:
@@ -144,6 +154,17 @@ def _again(topic: Topic, reading: Reading) -> str | None:
     """The words of the thread's last question with this message's: "那硕士呢" after "博士购房券多少钱" asks
     for the voucher again, for a master's degree ("那外籍的呢" adds the words that find the entry for foreigners)."""
     return f"{topic.asked} {reading.core}" if topic.asked else None
+
+
+def _elliptical(reading: Reading, state: DialogueState, case: Facts, rank: Ranker, limits: Thresholds,
+                ellipsis: Callable[[str], float]) -> Resolution | None:
+    ranking = reading.ranking
+    if weight(reading.core) > ELLIPTICAL_WEIGHT or asks_for_contacts(reading.core) or \
+            (ranking[0].intent in PROCESS_INTENTS and ranking[0].confidence >= PROCESS_FIRM):
+        return None  # how to apply, whom to call: the process intents answer those about the topic
+    if ellipsis(reading.core) < ELLIPTICAL:
+        return None
+    return _read_together(reading, state, case, rank, limits, ELLIPTICAL_SHARE)
 
 
 def _leaning_to(reading: Reading, ranking: list[Prediction], subject: str | None,
