@@ -16,7 +16,9 @@ reports, per kind of follow-up and in all,
 - ``alone`` / ``same``: turns right when asked in a new chat, and of those the share
   answered with the same intent and outcome mid-conversation.
 
-``--misses`` lists the turns that fail. The held-out sets are never read here.
+``--misses`` lists the turns that fail; ``--rules-only`` leaves out the learned follow-up reading,
+``--homophones`` types the degree and tier names with homophone typos ("朔士", "领君") and ``--no-pinyin``
+leaves out reading them by their pinyin. The held-out sets are never read here.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from bot.engine.assistant import Assistant
 from bot.engine.reply import Reply, plain
 from bot.settings import load_settings
 from bot.staff.training import ensure_model
+from intents import entities
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,8 +112,30 @@ def evaluate(assistant: Assistant, dialogues: list[dict[str, Any]]) -> dict[str,
     return {"kinds": {k: dict(zip(COLUMNS, v)) for k, v in sorted(table.items())}, "misses": misses}
 
 
-def run(path: Path = DEV_SET, learned: bool = True) -> dict[str, Any]:
+# --homophones: the degree and tier names written with a homophone typo, as people type them with a pinyin
+# input method; only the dialogues that name one are kept
+HOMOPHONES = {"硕士": "朔士", "碩士": "朔士", "博士": "博式", "本科": "本颗", "领军": "领君", "尖端": "尖段", "高端": "高段",
+              "青年才俊": "青年才骏", "紧缺": "紧却", "大专": "大砖", "专科": "专颗"}
+
+
+def with_homophones(dialogues: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    typed = []
+    for dialogue in dialogues:
+        turns = []
+        for turn in dialogue["turns"]:
+            text = turn["text"]
+            for name, typo in HOMOPHONES.items():
+                text = text.replace(name, typo)
+            turns.append({**turn, "text": text})
+        if turns != dialogue["turns"]:
+            typed.append({**dialogue, "turns": turns})
+    return typed
+
+
+def run(path: Path = DEV_SET, learned: bool = True, homophones: bool = False, pinyin: bool = True) -> dict[str, Any]:
     dialogues = yaml.safe_load(path.read_text(encoding="utf-8"))
+    dialogues = with_homophones(dialogues) if homophones else dialogues
+    entities.pinyin_typos = pinyin
     with tempfile.TemporaryDirectory() as tmp:
         db = trained_db(Path(tmp))
         assistant = Assistant.open(load_settings({}, env_file=None).with_db(db))
@@ -127,8 +152,10 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="list the later turns that fail")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--rules-only", action="store_true", help="without the learned follow-up reading")
+    parser.add_argument("--homophones", action="store_true", help="degree and tier names typed with homophone typos")
+    parser.add_argument("--no-pinyin", action="store_true", help="without reading homophone typos by their pinyin")
     args = parser.parse_args()
-    result = run(args.dialogues, not args.rules_only)
+    result = run(args.dialogues, not args.rules_only, args.homophones, not args.no_pinyin)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return

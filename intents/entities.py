@@ -17,6 +17,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any, Iterable
 
+from pypinyin import lazy_pinyin
+
 DEGREES: dict[str, tuple[str, ...]] = {
     "phd": (r"博士(?!后)", r"\bph\.?\s?d(?:'?s)?\b", r"\bdphil\b", r"doctora(?:te|l)", r"\bdoctor'?s degree", r"读博"),
     "master": (r"硕士", r"研究生", r"\bmaster(?:'?s)?\b", r"\bmsc\b", r"\bmba\b", r"\bmeng\b"),
@@ -114,6 +116,10 @@ def _bounded(pattern: str) -> str:
     return pattern.replace(r"\b", _ASCII_BOUNDARY)
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+pinyin_typos = True  # read homophone typos of degrees and tiers (``benchmarks.dev_dialogues --homophones``)
+
+
 def _compile(table: dict[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[str]]]:
     return [(value, re.compile(_bounded("|".join(patterns)))) for value, patterns in table.items()]
 
@@ -198,11 +204,48 @@ def _first(table: list[tuple[str, re.Pattern[str]]], text: str, spans: list[tupl
     return best[1] if best else None
 
 
+# Degrees and tiers written with a homophone typo ("朔士", "领君", "青年才骏"): matched by their pinyin, when the
+# typo shares a character with the name and is not a common word that sounds the same ("说是", "本可以").
+SOUNDS_LIKE: dict[str, dict[str, str]] = {
+    "degree": {"博士": "phd", "硕士": "master", "本科": "bachelor", "大专": "college", "专科": "college"},
+    "tier": {"尖端": "top", "领军": "leading", "高端": "high_end", "青年才俊": "young", "紧缺": "shortage"},
+}
+NOT_A_TYPO = ("本可", "说是")
+_SYLLABLES = {name: tuple(lazy_pinyin(name)) for names in SOUNDS_LIKE.values() for name in names}
+
+
+def _one_each(chars: str) -> Any:
+    """One item per character that is not Chinese, so that syllables and characters line up."""
+    return ["?"] * len(chars)
+
+
+def _sounds_like(kind: str, text: str, spans: list[tuple[int, int]]) -> str | None:
+    """The value of ``kind`` whose Chinese name the text spells with a homophone, if any."""
+    if not _CJK.search(text):
+        return None
+    syllables = lazy_pinyin(text, errors=_one_each)
+    if len(syllables) != len(text):
+        return None
+    for name, value in SOUNDS_LIKE[kind].items():
+        wanted = _SYLLABLES[name]
+        for start in range(len(text) - len(wanted) + 1):
+            written = text[start:start + len(wanted)]
+            if tuple(syllables[start:start + len(wanted)]) != wanted or written == name:
+                continue
+            if set(written) & set(name) and not any(text.startswith(common, start) for common in NOT_A_TYPO):
+                spans.append((start, start + len(wanted)))
+                return value
+    return None
+
+
 def extract_entities(text: str, occupations: Iterable[str] = (), today: date | None = None) -> Entities:
     """Entities named in normalised ``text``; the first mention wins when two are named."""
     spans: list[tuple[int, int]] = []
     degree = _first(_DEGREE_RE, text, spans)
     tier = _first(_TIER_RE, text, spans)
+    if pinyin_typos:
+        degree = degree or _sounds_like("degree", text, spans)
+        tier = tier or _sounds_like("tier", text, spans)
     district = _first(_DISTRICT_RE, text, spans)
     nationality = _first(_NATIONALITY_RE, text, spans)
     foreign = bool(nationality)
