@@ -41,6 +41,7 @@ def test_english_question_gets_an_english_answer(assistant: Assistant) -> None:
     (["高端人才安家费多少", "能和住房补贴一起领吗"], "settlement_allowance", ()),
     (["博士租房补贴多少", "要交几个月社保"], "rental_housing", ("6个月",)),
     (["硕士住房补贴多少", "已经买房了还能领吗"], "rental_housing", ()),  # the learned reading: words point elsewhere
+    (["我是硕士，买房有补贴吗", "说错了，我是本科"], "housing_purchase", ("本科毕业生现在买房",)),  # the same entry, for a bachelor
 ])
 def test_follow_ups_are_read_in_the_context_of_the_previous_turn(assistant: Assistant, turns: list[str],
                                                                  intent: str, must_contain: tuple[str, ...]) -> None:

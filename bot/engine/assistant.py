@@ -33,7 +33,7 @@ from bot.engine.understanding import Understanding
 from bot.settings import Settings
 from intents.classifier import Prediction
 from intents.decide import OUT_OF_SCOPE, Decision, Thresholds, decide
-from intents.entities import without_spans
+from intents.entities import Entities, without_spans
 from intents.normalize import MAX_CHARS, detect_lang, has_words
 from intents.reading import Reading
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
@@ -47,6 +47,7 @@ MENU = ("housing_purchase", "rental_housing", "settlement_allowance", "talent_re
         "foreign_talent")
 MAX_LOGGED = 10_000  # characters of one message kept in the log
 HUMAN = "human_agent"
+AGAIN = ("entity", "detail")  # turns that ask the thread's last question again, for another case
 
 
 class Assistant:
@@ -81,6 +82,7 @@ class Assistant:
         intents = self.kb.intents()
         self.policy_intents = frozenset(i.id for i in intents if i.kind == "policy")
         contacts, entries = self.kb.contacts(), self.kb.entries()
+        self._entries = {e.id: e for e in entries if e.status == "active"}
         self.catalogue = catalogue.Catalogue(self.kb.catalogue(), entries)
         self.composer = Composer(intents, contacts, Register(self.kb.sources(), self.kb.facts()))
         self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts)
@@ -166,7 +168,8 @@ class Assistant:
         entities = state.effective(case)
         topic = subject if intent in PROCESS_INTENTS else None
         query = resolution.query or reading.core
-        entry = self.retriever.best(intent, entities, query, topic) or self.retriever.general(intent)
+        again = self._same_for(state.topic, entities, intent) if resolution.kind in AGAIN else None
+        entry = again or self.retriever.best(intent, entities, query, topic) or self.retriever.general(intent)
         if entry is None:
             fallback = self.retriever.general(OUT_OF_SCOPE)
             return self.composer.conversation(fallback, lang, top, "fallback", cands), state
@@ -180,7 +183,24 @@ class Assistant:
         previous = state.topic
         text = previous.text if previous and resolution.continued and previous.subject == subject else reading.core
         return reply, state.on_topic(Topic(intent, subject, case, text, decision.confidence, state.turn,
-                                           asked=_asked(previous, resolution, reading)))
+                                           asked=_asked(previous, resolution, reading), entry=entry.id))
+
+    def _same_for(self, previous: Topic | None, entities: Entities, intent: str) -> Entry | None:
+        """The entry that answered the thread's last question, for the case now named: its sibling whose id and
+        conditions differ only in the values that changed ("-voucher-phd" -> "-voucher-master"); None if none."""
+        before = self._entries.get(previous.entry) if previous is not None else None
+        if before is None or before.intent != intent or not before.conditions:
+            return None
+        named = entities.as_dict()
+        wanted = {key: named.get(key, value) for key, value in before.conditions.items()}
+        if wanted == dict(before.conditions):
+            return None
+        sibling_id = before.id
+        for key, value in before.conditions.items():
+            if wanted[key] != value:
+                sibling_id = sibling_id.replace(f"-{value}", f"-{wanted[key]}")
+        sibling = self._entries.get(sibling_id)
+        return sibling if sibling is not None and dict(sibling.conditions) == wanted else None
 
     def _leans(self, text: str) -> float:
         """The learned probability that ``text`` leans on the topic (the model is trained on first use)."""

@@ -83,7 +83,7 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
     case = topic.case.stated(reading.entities, state.turn)
     residue = without_spans(reading.core, reading.entities.spans)
     subject = topic.subject
-    if reading.entities and is_detail_only(residue) and top.intent != "human_agent":
+    if reading.entities and is_detail_only(residue):  # only a case: not a request for a person whatever it reads as
         return _entity_only(reading, state, case, ranking)
     if top.intent in NO_TOPIC and confident(ranking, limits):
         return Resolution("new", ranking, own)
