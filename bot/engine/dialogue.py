@@ -20,6 +20,14 @@ unsure     leans back, but the topic is only a candidate     "did you mean", the
 elsewhere  names another city only ("青岛呢")                out of scope, the topic kept
 ========== ================================================ =========================================
 
+A combination question ("能和住房补贴一起领吗") is an attribute of the topic. A
+learned reading (``bot.engine.followups``, passed in as ``ellipsis``) rates how
+likely a message leans on the topic; a short message it rates high is a
+``context`` turn when read with the topic's question the topic keeps a fair
+share ("已经买房了还能领吗" after the rent subsidy). An ``entity`` or ``detail``
+turn asks the thread's last question again: ``Resolution.query`` holds its
+words with the message's, for the entry search.
+
 Thresholds are the Assistant's (``TALENTBOT_*``) plus ``CONTEXT_ANSWER`` below,
 chosen on the tuning set (README, "How the thresholds were chosen").
 """
@@ -158,6 +166,7 @@ def _again(topic: Topic, reading: Reading) -> str | None:
 
 def _elliptical(reading: Reading, state: DialogueState, case: Facts, rank: Ranker, limits: Thresholds,
                 ellipsis: Callable[[str], float]) -> Resolution | None:
+    """The topic, for a short message the learned reading rates as leaning on it and the joint reading allows."""
     ranking = reading.ranking
     if weight(reading.core) > ELLIPTICAL_WEIGHT or asks_for_contacts(reading.core) or \
             (ranking[0].intent in PROCESS_INTENTS and ranking[0].confidence >= PROCESS_FIRM):
