@@ -17,10 +17,12 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any, Iterable
 
+from pypinyin import lazy_pinyin
+
 DEGREES: dict[str, tuple[str, ...]] = {
-    "phd": (r"博士(?!后)", r"\bph\.?\s?d\b", r"\bdphil\b", r"doctora(?:te|l)", r"\bdoctor'?s degree", r"读博"),
-    "master": (r"硕士", r"研究生", r"\bmasters?\b", r"\bmaster'?s", r"\bmsc\b", r"\bmba\b", r"\bmeng\b"),
-    "bachelor": (r"本科", r"学士", r"\bbachelors?\b", r"\bbachelor'?s", r"\bundergrad(?:uate)?s?\b", r"\bbsc\b",
+    "phd": (r"博士(?!后)", r"\bph\.?\s?d(?:'?s)?\b", r"\bdphil\b", r"doctora(?:te|l)", r"\bdoctor'?s degree", r"读博"),
+    "master": (r"硕士", r"研究生", r"\bmaster(?:'?s)?\b", r"\bmsc\b", r"\bmba\b", r"\bmeng\b"),
+    "bachelor": (r"本科", r"学士", r"\bbachelor(?:'?s)?\b", r"\bundergrad(?:uate)?s?\b", r"\bbsc\b",
                  r"\bba degree\b"),
     "college": (r"大专", r"专科", r"高职", r"中专", r"中职", r"技校", r"职校", r"junior college", r"\bvocational\b",
                 r"associate degree", r"technical school"),
@@ -100,14 +102,27 @@ OTHER_PLACES: tuple[str, ...] = (
     r"\bchangsha\b", r"\bqingdao\b", r"\bxiamen\b", r"\bshenyang\b", r"\bchangchun\b", r"\bharbin\b",
     r"\bhong kong\b", r"\bmacau\b", r"\bsingapore\b", r"\bdongguan\b", r"\bhefei\b", r"\bjinan\b",
 )
-DALIAN = re.compile(r"大连|\bdalian\b")
+DALIAN = re.compile(r"大连|(?<![a-z0-9])dalian(?![a-z0-9])")
 # First person: the message says something about the asker, not only about a case.
 _SELF = re.compile(r"我(?!想问|想知道|想了解|想咨询|问一?下|咨询|请问)|本人|\bi'?m\b|\bi am\b|\bi have\b|\bi've\b|\bmy\b|"
                    r"\bwe\b|\bour\b|\bme\b")
 
 
+# An English word ends where letters and digits end, also next to Chinese ("PhD呢", "master的"): Python's \b
+# counts Chinese characters as word characters.
+_ASCII_BOUNDARY = r"(?:(?<![a-z0-9])(?=[a-z0-9])|(?<=[a-z0-9])(?![a-z0-9]))"
+
+
+def _bounded(pattern: str) -> str:
+    return pattern.replace(r"\b", _ASCII_BOUNDARY)
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+pinyin_typos = True  # read homophone typos of degrees and tiers (``benchmarks.dev_dialogues --homophones``)
+
+
 def _compile(table: dict[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[str]]]:
-    return [(value, re.compile("|".join(patterns))) for value, patterns in table.items()]
+    return [(value, re.compile(_bounded("|".join(patterns)))) for value, patterns in table.items()]
 
 
 _DEGREE_RE = _compile(DEGREES)
@@ -116,8 +131,8 @@ _DISTRICT_RE = _compile(DISTRICTS)
 _ORIGIN_RE = _compile(ORIGINS)
 _ROLE_RE = _compile(ROLES)
 _NATIONALITY_RE = _compile(NATIONALITIES)
-_FOREIGN_RE = re.compile("|".join(FOREIGN))
-_OTHER_PLACE_RE = re.compile("|".join(OTHER_PLACES))
+_FOREIGN_RE = re.compile(_bounded("|".join(FOREIGN)))
+_OTHER_PLACE_RE = re.compile(_bounded("|".join(OTHER_PLACES)))
 
 
 @dataclass(frozen=True)
@@ -174,14 +189,54 @@ _KIND: dict[str, type] = {f.name: (bool if f.default is False else int if f.name
 _EMPTY: dict[str, object] = {f.name: f.default for f in fields(Entities)}
 
 
+# A value said not to hold ("不是博士，是硕士", "not a PhD but a master's") is a mention, not the value.
+_NEGATED = re.compile(r"(?:不是|并非|而非|并不是|\bnot(?: an?)?|\bisn'?t(?: an?)?|\bno longer(?: an?)?)\s*$")
+
+
 def _first(table: list[tuple[str, re.Pattern[str]]], text: str, spans: list[tuple[int, int]]) -> str | None:
     best: tuple[int, str] | None = None
     for value, pattern in table:
         for match in pattern.finditer(text):
             spans.append(match.span())
+            if _NEGATED.search(text[max(0, match.start() - 12):match.start()]):
+                continue
             if best is None or match.start() < best[0]:
                 best = (match.start(), value)
     return best[1] if best else None
+
+
+# Degrees and tiers written with a homophone typo ("朔士", "领君", "青年才骏"): matched by their pinyin, when the
+# typo shares a character with the name and is not a common word that sounds the same ("说是", "本可以").
+SOUNDS_LIKE: dict[str, dict[str, str]] = {
+    "degree": {"博士": "phd", "硕士": "master", "本科": "bachelor", "大专": "college", "专科": "college"},
+    "tier": {"尖端": "top", "领军": "leading", "高端": "high_end", "青年才俊": "young", "紧缺": "shortage"},
+}
+NOT_A_TYPO = ("本可", "说是")
+_SYLLABLES = {name: tuple(lazy_pinyin(name)) for names in SOUNDS_LIKE.values() for name in names}
+
+
+def _one_each(chars: str) -> Any:
+    """One item per character that is not Chinese, so that syllables and characters line up."""
+    return ["?"] * len(chars)
+
+
+def _sounds_like(kind: str, text: str, spans: list[tuple[int, int]]) -> str | None:
+    """The value of ``kind`` whose Chinese name the text spells with a homophone, if any."""
+    if not _CJK.search(text):
+        return None
+    syllables = lazy_pinyin(text, errors=_one_each)
+    if len(syllables) != len(text):
+        return None
+    for name, value in SOUNDS_LIKE[kind].items():
+        wanted = _SYLLABLES[name]
+        for start in range(len(text) - len(wanted) + 1):
+            written = text[start:start + len(wanted)]
+            if tuple(syllables[start:start + len(wanted)]) != wanted or written == name:
+                continue
+            if set(written) & set(name) and not any(text.startswith(common, start) for common in NOT_A_TYPO):
+                spans.append((start, start + len(wanted)))
+                return value
+    return None
 
 
 def extract_entities(text: str, occupations: Iterable[str] = (), today: date | None = None) -> Entities:
@@ -189,6 +244,9 @@ def extract_entities(text: str, occupations: Iterable[str] = (), today: date | N
     spans: list[tuple[int, int]] = []
     degree = _first(_DEGREE_RE, text, spans)
     tier = _first(_TIER_RE, text, spans)
+    if pinyin_typos:
+        degree = degree or _sounds_like("degree", text, spans)
+        tier = tier or _sounds_like("tier", text, spans)
     district = _first(_DISTRICT_RE, text, spans)
     nationality = _first(_NATIONALITY_RE, text, spans)
     foreign = bool(nationality)

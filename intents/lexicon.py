@@ -41,9 +41,9 @@ FOLLOWUP_WORDS = frozenset(
     # asking whether the case qualifies: "专科行不行", "C类可以吗", "does a phd count?"
     "行不行 行吗 可以吗 可不可以 能不能 能吗 算不算 算吗 也算 也行 有没有 有吗 享受 符合 条件 够 够吗 资格 "
     "can could does do qualify qualifies eligible count counts ok okay possible too? also? "
-    "类 级 者 方面 呢? 吧 哦 嗯 额 呃 那个 这样 这样的话 话 一下 ? ？ 生 可以 能 行 算 也可以 "
+    "类 级 者 人才 人员 层次 方面 呢? 吧 哦 嗯 额 呃 那个 这样 这样的话 话 一下 ? ？ 生 可以 能 行 算 也可以 "
     # correcting what was said: "不对，我是高端人才", "说错了，是硕士", "sorry, I actually have a PhD"
-    "不对 不是 说错 说错了 错了 搞错 搞错了 更正 纠正 其实 实际上 应该是 我的意思是 意思是 "
+    "不对 不是 说错 说错了 错了 搞错 搞错了 更正 纠正 其实 实际上 应该是 我的意思是 意思是 不好意思 抱歉 对不起 "
     "actually i meant meant mean correction wrong no not rather have has got hold holding sorry oops".split()
 )
 ATTRIBUTE_WORDS = frozenset(
@@ -52,6 +52,8 @@ ATTRIBUTE_WORDS = frozenset(
     "时间 期限 几年 几个 月 年 多少 多少钱 金额 标准 领 拿 发 发放 到账 到手 打款 怎么 怎样 如何 什么 时候 何时 哪天 几号 每月 每年 "
     "一次性 分期 分 次 年龄 限制 要求 上限 下限 截止 截止日期 日期 期间 可以 同时 叠加 一起 兼得 重复 条件 多 久 算 几 "
     "还 又 再 继续 停 停发 断 断缴 取消 退 返还 退还 能 会 被 给 按 吗 么 "
+    # the conditions of a benefit: "要交几个月社保", "没有大连户口能领吗"
+    "社保 户口 户籍 大连户口 学历 合同 劳动合同 缴纳 连续 补缴 没有 没 有 大连 本地 外地 交满 满 "
     "is are there any an age limit limits tax taxed taxable taxes how long much many often when paid pay payment "
     "deadline conditions requirements required require combine combined both same time at once "
     "maximum max minimum min long period duration years months monthly amount per get receive still stop stops "
@@ -116,6 +118,26 @@ _LEANS_BACK = re.compile(
 def leans_back(text: str) -> bool:
     """True when the wording points back at the previous turn ("这个…", "…也算吗", "what about …")."""
     return bool(_LEANS_BACK.search(text))
+
+
+def without_leaning(text: str) -> str:
+    """``text`` without the words that point back ("托儿所也算吗" -> "托儿所 吗"): what is left names the thing asked
+    about; the whole text when nothing would be left."""
+    left = _LEANS_BACK.sub(" ", text)
+    return left if _PUNCT_OR_SPACE.sub("", left) else text
+
+
+_COMBINATION = re.compile(
+    r"^(?:那|那么|这个|这|它|还)?(?:能|可以|可不可以|能不能|是否能|可否)?(?:和|跟|与|同)[^，,。？?]{1,14}?"
+    r"(?:一起|同时|叠加|兼得|一块儿?|都)(?:领|享受|拿|申请|发|要)?|"
+    r"^(?:can|could) (?:i|it|this|you) (?:also )?(?:be )?(?:combine\w*|get|claim|receive|have)\b.*"
+    r"\b(?:with|together|as well|at the same time|on top)\b")
+
+
+def asks_combination(text: str) -> bool:
+    """"能和住房补贴一起领吗": whether the benefit under discussion combines with another (named) one."""
+    return bool(_COMBINATION.search(text))
+
 
 _FOLLOWUP_MARK = re.compile(r"^(?:那|那么|那如果|如果是|要是|换成|还有)|呢\s*$|^(?:what|how) about\b|^and (?:for|if|what)\b|^what if\b")
 

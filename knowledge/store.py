@@ -424,6 +424,11 @@ class KnowledgeBase:
             self.db.table("handoffs").update(handoff_id, {"status": "answered", "reply": text, "replied_by": staff,
                                                     "replied_at": now_iso()})
 
+    def cancel_handoff(self, handoff_id: int) -> None:
+        """The person cancelled the request: the hand-off no longer waits for staff."""
+        with self.lock, self.db.atomic():
+            self.db.execute("update handoffs set status = 'cancelled' where id = ? and status = 'open'", [handoff_id])
+
     def propose_from_handoff(self, handoff_id: int, staff: str, reason: str = "proposed answer") -> int:
         """Put the hand-off's question, with the staff reply as resolution, into the review queue."""
         with self.lock, self.db.atomic():

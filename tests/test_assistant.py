@@ -32,11 +32,21 @@ def test_english_question_gets_an_english_answer(assistant: Assistant) -> None:
     (["博士购房补贴多少", "怎么申请"], "application_process", ()),
     (["博士购房补贴多少", "去哪办"], "service_contacts", ()),
     (["领军人才安家费多少", "那青年才俊呢"], "settlement_allowance", ("30万", "300,000")),
+    (["高端人才公积金贷款能贷多少", "尖端人才呢"], "provident_fund_loan", ("500万",)),  # "…人才呢" is a tier alone
+    (["博士购房券多少钱", "硕士呢"], "housing_purchase", ("5万",)),  # the voucher asked again, for a master's
+    (["硕士的学费补助多少", "PhD呢"], "graduate_allowance", ("3万",)),
+    (["博士学费补助多少", "不是博士，是硕士"], "graduate_allowance", ("2万",)),
+    (["杭州本科生租房补贴多少", "那大连呢"], "rental_housing", ("1000",)),
+    (["人才子女入学有什么政策", "托儿所也算吗"], "children_education", ("幼儿园",)),
+    (["高端人才安家费多少", "能和住房补贴一起领吗"], "settlement_allowance", ()),
+    (["博士租房补贴多少", "要交几个月社保"], "rental_housing", ("6个月",)),
+    (["硕士住房补贴多少", "已经买房了还能领吗"], "rental_housing", ()),  # the learned reading: words point elsewhere
+    (["我是硕士，买房有补贴吗", "说错了，我是本科"], "housing_purchase", ("本科毕业生现在买房",)),  # the same entry, for a bachelor
 ])
 def test_follow_ups_are_read_in_the_context_of_the_previous_turn(assistant: Assistant, turns: list[str],
                                                                  intent: str, must_contain: tuple[str, ...]) -> None:
     for text in turns[:-1]:
-        assert assistant.handle(text, "chat").outcome == "answer"
+        assert assistant.handle(text, "chat").outcome in ("answer", "fallback")  # another city's: out of scope
     reply = assistant.handle(turns[-1], "chat")
     assert reply.intent == intent
     assert reply.outcome == "answer"

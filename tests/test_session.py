@@ -107,6 +107,24 @@ def test_the_script_of_the_question_is_the_script_of_the_answer(assistant: Assis
         assert any("申請" in b.label for b in reply.buttons), [b.label for b in reply.buttons]
 
 
+def test_the_script_follows_the_latest_message_that_shows_one(assistant: Assistant) -> None:
+    assert assistant.handle("碩士租房補貼每個月多少", "script-switch").script == "hant"
+    assert assistant.handle("那博士呢", "script-switch").script == "hant"  # neutral between the scripts: kept
+    assert assistant.handle("What about a bachelor's degree?", "script-switch").lang == "en"
+    reply = assistant.handle("那博士呢", "script-switch")  # neutral again, but English came last: not Traditional
+    assert reply.script == "hans" and "2500" in reply.text
+
+
+@pytest.mark.parametrize("request_text, question", [
+    ("转人工", "硕士租房补贴多少"),
+    ("我的住房补贴三个月没到账，我要投诉，转人工", "我的住房补贴三个月没到账，我要投诉，转人工"),
+])
+def test_the_hand_off_names_the_persons_question(assistant: Assistant, request_text: str, question: str) -> None:
+    assistant.handle("硕士租房补贴多少", f"ticket-{len(request_text)}")
+    opened = assistant.handle(request_text, f"ticket-{len(request_text)}")
+    assert opened.relay is not None and (opened.relay.kind, opened.relay.text) == ("open", question)
+
+
 def test_the_console_forgets_between_runs(db_path: Path) -> None:
     def console(text: str) -> str:
         result = subprocess.run([sys.executable, "run_bot.py", "--db", str(db_path), "console"], input=text,

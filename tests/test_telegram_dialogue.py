@@ -6,7 +6,7 @@ import pytest
 from telegram.ext import Application
 
 from benchmarks.loopback import BotApiServer
-from tests.test_telegram import STAFF, STAFF_CHAT, bot, say, tg_settings  # noqa: F401 (fixtures)
+from tests.test_telegram import STAFF, STAFF_CHAT, bot, data_of, press, say, tg_settings  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -55,3 +55,27 @@ async def test_a_traditional_chinese_question_is_answered_in_traditional_chinese
     assert "補貼" in answer.text and "补贴" not in answer.text
     labels = [b["text"] for b in answer.buttons()]
     assert "如何申請" in labels and "聯繫方式" in labels, labels
+
+
+async def test_the_did_you_mean_button_for_a_person_opens_a_hand_off_also_after_a_cancelled_one(
+        bot: Application, server: BotApiServer) -> None:  # noqa: F811
+    mark = len(server.calls)
+    server.message(1043, "转人工")
+    await server.wait_message(STAFF_CHAT, since=mark, contains="转人工 #")
+    await say(server, 1043, "取消", contains="已取消转人工")
+    clarify = await say(server, 1043, "政策", contains="请点选")
+    mark, _ = await press(server, clarify, data_of(clarify, "转人工"))
+    await server.wait_message(STAFF_CHAT, since=mark, contains="转人工 #")
+    await server.wait_message(1043, since=mark, contains="请直接描述您的问题")
+    mark = len(server.calls)
+    server.message(1043, "我想咨询我的补贴申请进度")
+    await server.wait_message(STAFF_CHAT, since=mark, contains="补贴申请进度")
+
+
+async def test_the_ticket_names_the_message_that_asked_for_a_person(
+        bot: Application, server: BotApiServer) -> None:  # noqa: F811
+    await say(server, 1044, "硕士租房补贴多少", contains="1500")
+    mark = len(server.calls)
+    server.message(1044, "我的住房补贴三个月没到账，我要投诉，转人工")
+    ticket = await server.wait_message(STAFF_CHAT, since=mark, contains="转人工 #")
+    assert "问题：我的住房补贴三个月没到账" in ticket.text, ticket.text

@@ -60,6 +60,17 @@ def test_segmenter_survives_pickling_with_its_terms() -> None:
     ("大专生在金普新区能落户吗", {"degree": "college", "district": "jinpu"}),
     ("my kids are foreign, can they attend school", {"foreign": True}),
     ("本科 bachelor", {"degree": "bachelor"}),
+    ("phd呢", {"degree": "phd"}),  # an English word next to Chinese
+    ("sorry, actually i have a master's", {"degree": "master"}),
+    ("不是博士，是硕士", {"degree": "master"}),  # a value said not to hold is no value
+    ("i'm not a phd but a master", {"degree": "master"}),
+    ("c类呢", {"tier": "high_end"}),
+    ("那朔士呢", {"degree": "master"}),  # homophone typos, read by their pinyin
+    ("领君人才呢", {"tier": "leading"}),
+    ("青年才骏的安家费", {"tier": "young"}),
+    ("说是可以申请", {}),  # sounds like 硕士 but shares no character: no typo
+    ("本可以早点申请", {}),
+    ("博士后有什么资助", {}),
 ])
 def test_entities(text: str, expected: dict[str, object]) -> None:
     assert extract_entities(text).as_dict() == expected

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from bot.engine import catalogue, handoff
+from bot.engine import catalogue, followups, handoff
 from bot.engine.compose import Composer
 from bot.engine.dialogue import PROCESS_INTENTS, Resolution, named_topic, resolve
 from bot.engine.refresh import Stamp, live_stamp
@@ -33,6 +33,7 @@ from bot.engine.understanding import Understanding
 from bot.settings import Settings
 from intents.classifier import Prediction
 from intents.decide import OUT_OF_SCOPE, Decision, Thresholds, decide
+from intents.entities import Entities, without_spans
 from intents.normalize import MAX_CHARS, detect_lang, has_words
 from intents.reading import Reading
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
@@ -46,6 +47,7 @@ MENU = ("housing_purchase", "rental_housing", "settlement_allowance", "talent_re
         "foreign_talent")
 MAX_LOGGED = 10_000  # characters of one message kept in the log
 HUMAN = "human_agent"
+AGAIN = ("entity", "detail")  # turns that ask the thread's last question again, for another case
 
 
 class Assistant:
@@ -58,6 +60,9 @@ class Assistant:
         self.thresholds = Thresholds(settings.answer_threshold, settings.clarify_threshold, settings.margin)
         self.sessions = Sessions(kb, settings.context_minutes)
         self.scripts = Scripts()
+        self.learned_followups = True
+        """Use the learned follow-up reading (``bot.engine.followups``), trained when first needed."""
+        self._ellipsis: followups.Ellipsis | None = None
         self.reload_content()
         self._loaded_stamp: Stamp = stamp
         self.on_stale: Callable[[], None] | None = None
@@ -77,9 +82,11 @@ class Assistant:
         intents = self.kb.intents()
         self.policy_intents = frozenset(i.id for i in intents if i.kind == "policy")
         contacts, entries = self.kb.contacts(), self.kb.entries()
+        self._entries = {e.id: e for e in entries if e.status == "active"}
         self.catalogue = catalogue.Catalogue(self.kb.catalogue(), entries)
         self.composer = Composer(intents, contacts, Register(self.kb.sources(), self.kb.facts()))
         self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts)
+        self._ellipsis = None  # trained again, from the new phrases, when next needed
 
     # ------------------------------------------------------------ the answer path
 
@@ -99,7 +106,7 @@ class Assistant:
         else:
             state = state.told(reading.entities)
             resolution = resolve(reading, state, self.understanding.segmenter.tokens, self.understanding.rank,
-                                 self.thresholds, self.policy_intents)
+                                 self.thresholds, self.policy_intents, self._leans if self.learned_followups else None)
             decision = resolution.decision or decide(resolution.ranking, self.thresholds)
             log.debug("turn %s: %s, %s %s (%.2f: %s)", state.turn, resolution.kind, decision.action, decision.intent,
                       decision.confidence, decision.reason)
@@ -122,8 +129,9 @@ class Assistant:
         if intent in self.policy_intents and (topic or previous is None or intent not in PROCESS_INTENTS):
             subject = topic or (intent if intent in self.policy_intents and intent not in PROCESS_INTENTS else None)
             subject = subject or (previous.subject if previous else None)
-            text = previous.text if previous and subject == previous.subject else ""
-            state = state.on_topic(Topic(intent, subject, case, text, 1.0, state.turn))
+            same = previous is not None and subject == previous.subject
+            text, asked = (previous.text, previous.asked) if previous is not None and same else ("", "")
+            state = state.on_topic(Topic(intent, subject, case, text, 1.0, state.turn, asked=asked))
         decision = Decision("answer", intent, 1.0, "chosen", (Prediction(intent, 1.0),))
         subject = state.topic.subject if state.topic else None
         resolution = Resolution("chosen", [Prediction(intent, 1.0)], case, decision, subject)
@@ -159,7 +167,9 @@ class Assistant:
         case = resolution.case
         entities = state.effective(case)
         topic = subject if intent in PROCESS_INTENTS else None
-        entry = self.retriever.best(intent, entities, reading.core, topic) or self.retriever.general(intent)
+        query = resolution.query or reading.core
+        again = self._same_for(state.topic, entities, intent) if resolution.kind in AGAIN else None
+        entry = again or self.retriever.best(intent, entities, query, topic) or self.retriever.general(intent)
         if entry is None:
             fallback = self.retriever.general(OUT_OF_SCOPE)
             return self.composer.conversation(fallback, lang, top, "fallback", cands), state
@@ -172,7 +182,33 @@ class Assistant:
         reply = self._with_assumptions(reply, entry, state.carried(case), lang)
         previous = state.topic
         text = previous.text if previous and resolution.continued and previous.subject == subject else reading.core
-        return reply, state.on_topic(Topic(intent, subject, case, text, decision.confidence, state.turn))
+        return reply, state.on_topic(Topic(intent, subject, case, text, decision.confidence, state.turn,
+                                           asked=_asked(previous, resolution, reading), entry=entry.id))
+
+    def _same_for(self, previous: Topic | None, entities: Entities, intent: str) -> Entry | None:
+        """The entry that answered the thread's last question, for the case now named: its sibling whose id and
+        conditions differ only in the values that changed ("-voucher-phd" -> "-voucher-master"); None if none."""
+        before = self._entries.get(previous.entry) if previous is not None else None
+        if before is None or before.intent != intent or not before.conditions:
+            return None
+        named = entities.as_dict()
+        wanted = {key: named.get(key, value) for key, value in before.conditions.items()}
+        if wanted == dict(before.conditions):
+            return None
+        sibling_id = before.id
+        for key, value in before.conditions.items():
+            if wanted[key] != value:
+                sibling_id = sibling_id.replace(f"-{value}", f"-{wanted[key]}")
+        sibling = self._entries.get(sibling_id)
+        return sibling if sibling is not None and dict(sibling.conditions) == wanted else None
+
+    def _leans(self, text: str) -> float:
+        """The learned probability that ``text`` leans on the topic (the model is trained on first use)."""
+        if self._ellipsis is None:
+            understanding = self.understanding
+            phrases = [(understanding.normalizer(e.text), e.intent) for e in self.kb.training_examples()]
+            self._ellipsis = followups.trained(phrases, self.policy_intents, understanding.segmenter.tokens)
+        return self._ellipsis(text)
 
     def _subject(self, intent: str, resolution: Resolution, decision: Decision) -> str | None:
         """The benefit this answer is about: the intent itself, or for a process question the one it names
@@ -206,7 +242,7 @@ class Assistant:
         confidence = next((p.confidence for p in ranking if p.intent == subject), 0.0)
         text = state.topic.text if state.topic and resolution.kind == "elsewhere" else reading.core
         return state.on_topic(Topic(OUT_OF_SCOPE, subject, resolution.case, text, confidence, state.turn,
-                                    elsewhere=True))
+                                    elsewhere=True, asked=_asked(state.topic, resolution, reading)))
 
     # ---- hand-off
 
@@ -323,3 +359,11 @@ class Assistant:
         if understanding.stale and self.on_stale is not None:
             self.on_stale()
         return True
+
+
+def _asked(previous: Topic | None, resolution: Resolution, reading: Reading) -> str:
+    """The question the thread asks now, without its entities: a case alone ("那硕士呢") or a detail keeps the
+    previous one, so that the next case named asks it again."""
+    if previous is not None and previous.asked and resolution.kind in ("entity", "detail", "elsewhere"):
+        return previous.asked
+    return without_spans(reading.core, reading.entities.spans)

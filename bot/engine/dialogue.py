@@ -20,6 +20,14 @@ unsure     leans back, but the topic is only a candidate     "did you mean", the
 elsewhere  names another city only ("青岛呢")                out of scope, the topic kept
 ========== ================================================ =========================================
 
+A combination question ("能和住房补贴一起领吗") is an attribute of the topic. A
+learned reading (``bot.engine.followups``, passed in as ``ellipsis``) rates how
+likely a message leans on the topic; a short message it rates high is a
+``context`` turn when read with the topic's question the topic keeps a fair
+share ("已经买房了还能领吗" after the rent subsidy). An ``entity`` or ``detail``
+turn asks the thread's last question again: ``Resolution.query`` holds its
+words with the message's, for the entry search.
+
 Thresholds are the Assistant's (``TALENTBOT_*``) plus ``CONTEXT_ANSWER`` below,
 chosen on the tuning set (README, "How the thresholds were chosen").
 """
@@ -29,11 +37,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from bot.engine.session import DialogueState, Facts
+from bot.engine.session import DialogueState, Facts, Topic
 from intents.classifier import Prediction
 from intents.decide import OUT_OF_SCOPE, Decision, Thresholds, confident
 from intents.entities import without_spans
-from intents.lexicon import is_attribute_only, is_detail_only, is_followup_question, is_question, leans_back
+from intents.lexicon import asks_combination, is_attribute_only, is_detail_only, is_followup_question, is_question, leans_back, without_leaning
 from intents.reading import Reading, asks_for_contacts, swap_to_front, weight
 
 PROCESS_INTENTS = frozenset({"application_process", "service_contacts"})
@@ -45,6 +53,11 @@ CONTEXT_OVER_OUT_OF_SCOPE = 0.75  # ... and this when the message alone reads as
 CONTEXT_OVER_OWN = 0.6  # a short message pointing back stays on the topic, even against its own reading, at this
 ALONE_CONFIDENT_ELSEWHERE = 0.6  # a message this sure of another intent on its own is not read in context
 LEAN_FLOOR = 0.15  # "那买房呢" takes the benefit it names when that has at least this probability
+COMBINATION_WEIGHT = 16  # "能和住房补贴一起领吗" up to this long asks about the topic with another benefit
+ELLIPTICAL = 0.75  # the learned probability that a message leans on the topic, to read it with the topic ...
+ELLIPTICAL_SHARE = 0.35  # ... where the topic then needs this share
+ELLIPTICAL_WEIGHT = 16  # ... for messages up to this long
+PROCESS_FIRM = 0.45  # ... unless a how-to-apply or contacts reading has this much ("什么时候申请")
 SHORT_FOLLOWUP = 10  # Chinese characters plus English words: a message this short may lean on the topic unmarked
 
 Tokens = Callable[[str], list[str]]
@@ -58,6 +71,8 @@ class Resolution:
     case: Facts  # the facts of the case this turn is about
     decision: Decision | None = None  # set when the resolver settles the turn itself
     subject: str | None = None  # the benefit a process question (or a continued topic) is about
+    query: str | None = None  # the words to find the entry by, when not the message's own ("那硕士呢": the question
+    # it asks again for the new case)
 
     @property
     def continued(self) -> bool:
@@ -65,7 +80,7 @@ class Resolution:
 
 
 def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker, limits: Thresholds,
-            policy_intents: frozenset[str]) -> Resolution:
+            policy_intents: frozenset[str], ellipsis: Callable[[str], float] | None = None) -> Resolution:
     """What this turn is about, given the conversation so far."""
     own = Facts().stated(reading.entities, state.turn)
     topic = state.topic
@@ -76,7 +91,7 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
     case = topic.case.stated(reading.entities, state.turn)
     residue = without_spans(reading.core, reading.entities.spans)
     subject = topic.subject
-    if reading.entities and is_detail_only(residue) and top.intent != "human_agent":
+    if reading.entities and is_detail_only(residue):  # only a case: not a request for a person whatever it reads as
         return _entity_only(reading, state, case, ranking)
     if top.intent in NO_TOPIC and confident(ranking, limits):
         return Resolution("new", ranking, own)
@@ -94,7 +109,20 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
         # "我去年毕业，社保交了四个月": a statement that adds detail continues the previous turn
         intent = topic.intent if topic.intent != OUT_OF_SCOPE else subject
         return Resolution("detail", swap_to_front(ranking, intent), case,
-                          _answer(intent, max(topic.confidence, limits.answer), "adds detail", ranking), subject)
+                          _answer(intent, max(topic.confidence, limits.answer), "adds detail", ranking), subject,
+                          _again(topic, reading))
+    if subject and subject in policy_intents and asks_combination(reading.core) and \
+            weight(reading.core) <= COMBINATION_WEIGHT:
+        # "能和住房补贴一起领吗": whether the benefit under discussion combines with the one named
+        return Resolution("attribute", swap_to_front(ranking, subject), case,
+                          _answer(subject, max(topic.confidence, limits.answer), "combined with another", ranking),
+                          subject)
+    if ellipsis is not None and subject and topic.text:
+        # learned (bot.engine.followups): a message that reads like a benefit's question without the benefit's
+        # words leans on the topic when read after the topic's question it is the topic's ("已经买房了还能领吗")
+        elliptical = _elliptical(reading, state, case, rank, limits, ellipsis)
+        if elliptical is not None:
+            return elliptical
     own_topic = _own_topic(ranking, policy_intents, limits)
     if own_topic is not None:
         if own_topic == subject:
@@ -104,7 +132,8 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
     if subject and is_attribute_only(residue):
         confidence = max(topic.confidence, limits.answer)
         return Resolution("attribute", swap_to_front(ranking, subject), case,
-                          _answer(subject, confidence, "about the previous topic", ranking), subject)
+                          _answer(subject, confidence, "about the previous topic", ranking), subject,
+                          without_leaning(reading.core))
     process = _process_intent(reading, ranking)
     if process is not None and subject:
         named = named_topic(ranking, policy_intents)
@@ -126,7 +155,25 @@ def _entity_only(reading: Reading, state: DialogueState, case: Facts, ranking: l
         return Resolution("new", ranking, case)
     confidence = max(topic.confidence, ranking[0].confidence)
     decision = _answer(intent, confidence, "names a case of the previous turn", ranking)
-    return Resolution("entity", swap_to_front(ranking, intent), case, decision, topic.subject)
+    return Resolution("entity", swap_to_front(ranking, intent), case, decision, topic.subject, _again(topic, reading))
+
+
+def _again(topic: Topic, reading: Reading) -> str | None:
+    """The words of the thread's last question with this message's: "那硕士呢" after "博士购房券多少钱" asks
+    for the voucher again, for a master's degree ("那外籍的呢" adds the words that find the entry for foreigners)."""
+    return f"{topic.asked} {reading.core}" if topic.asked else None
+
+
+def _elliptical(reading: Reading, state: DialogueState, case: Facts, rank: Ranker, limits: Thresholds,
+                ellipsis: Callable[[str], float]) -> Resolution | None:
+    """The topic, for a short message the learned reading rates as leaning on it and the joint reading allows."""
+    ranking = reading.ranking
+    if weight(reading.core) > ELLIPTICAL_WEIGHT or asks_for_contacts(reading.core) or \
+            (ranking[0].intent in PROCESS_INTENTS and ranking[0].confidence >= PROCESS_FIRM):
+        return None  # how to apply, whom to call: the process intents answer those about the topic
+    if ellipsis(reading.core) < ELLIPTICAL:
+        return None
+    return _read_together(reading, state, case, rank, limits, ELLIPTICAL_SHARE)
 
 
 def _leaning_to(reading: Reading, ranking: list[Prediction], subject: str | None,
@@ -185,7 +232,7 @@ def _read_together(reading: Reading, state: DialogueState, case: Facts, rank: Ra
         return None
     return Resolution("context", swap_to_front(reading.ranking, topic.subject), case,
                       _answer(topic.subject, share, "read with the previous question", reading.ranking),
-                      topic.subject)
+                      topic.subject, without_leaning(reading.core))
 
 
 def _own_topic(ranking: list[Prediction], policy_intents: frozenset[str], limits: Thresholds) -> str | None:

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 from bot.engine.reply import Relay
 from bot.engine.session import DialogueState, Handoff
+from intents.reading import weight
 
 CANCEL = re.compile(r"^\s*/?(?:取消|取消转人工|不用了|不用转了|算了|撤销|cancel|stop|never ?mind|no thanks)[\s!！。.~]*$",
                     re.IGNORECASE)
@@ -44,7 +45,21 @@ def cancel(state: DialogueState) -> tuple[DialogueState, Relay]:
     return dataclasses.replace(state, handoff=Handoff()), relay
 
 
+# Words that only ask for a person: a request made of these alone carries no question of its own.
+REQUEST_WORDS = re.compile(
+    r"转接人工|转人工|人工客服|人工服务|人工|客服|真人|工作人员|找人|联系|投诉|反映|我要|我想|想要|请|帮我|给我|麻烦|一下|吧|啊|呢|"
+    r"谢谢|好的|/human|\b(?:human|agent|person|someone|somebody|staff|operator|real|talk|speak|to|with|a|an|i|i'd|want|"
+    r"need|would|like|please|can|could|connect|me|let|transfer|complain|complaint|member|of|the|now|hi|hello)\b",
+    re.IGNORECASE)
+MORE_THAN_A_REQUEST = 4  # Chinese characters plus English words left: the request says what it is about
+
+
 def _latest_question(state: DialogueState) -> str:
-    """The person's last message before this request (the request itself is the last line)."""
-    said = [text for who, text in state.transcript[:-1] if who == "person"]
+    """What staff should read first: the request itself when it says what it is about ("补贴三个月没到账，我要投诉，
+    转人工"), else the person's message before it (a button press, "[…]", is no message)."""
+    lines = state.transcript
+    request = lines[-1][1] if lines and lines[-1][0] == "person" and not lines[-1][1].startswith("[") else ""
+    if request and weight(REQUEST_WORDS.sub(" ", request.casefold())) >= MORE_THAN_A_REQUEST:
+        return request
+    said = [text for who, text in lines[:-1] if who == "person" and not text.startswith("[")]
     return said[-1] if said else ""

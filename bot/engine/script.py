@@ -3,13 +3,16 @@
 A question written in Traditional Chinese is answered in Traditional Chinese:
 answer, notice, sources, contact and every button label pass through OpenCC
 (``s2t``). The knowledge base is written in Simplified Chinese, so nothing else
-needs converting. A message in neither script (English, digits) keeps the
-script the conversation already had.
+needs converting. The reply follows the latest message that shows a script: a
+message in English ends a Traditional stretch (a Chinese message neutral between
+the scripts, "那博士呢", after it is answered in Simplified Chinese); a message of
+digits or emoji alone keeps the script the conversation had.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import opencc
 
@@ -17,6 +20,7 @@ from bot.engine.reply import Reply
 from intents.normalize import CJK
 from knowledge.models import Source, Text
 
+LATIN = re.compile(r"[A-Za-z]{2,}")  # a message in English shows a script too: the next Chinese one starts afresh
 SIMPLIFIED = "hans"
 TRADITIONAL = "hant"
 
@@ -32,7 +36,7 @@ class Scripts:
         """``hant`` when more of the message's characters are traditional-only than simplified-only."""
         chinese = "".join(CJK.findall(text))
         if not chinese:
-            return previous
+            return SIMPLIFIED if LATIN.search(text) else previous
         traditional = _changed(chinese, self._to_simplified.convert(chinese))
         simplified = _changed(chinese, self._to_traditional.convert(chinese))
         if traditional > simplified:

@@ -85,10 +85,13 @@ class Topic:
     confidence: float
     turn: int
     elsewhere: bool = False  # the question was about another city ("青岛…"): answered as out of scope
+    asked: str = ""  # the last question asked in the thread, without its entities: "那硕士呢" asks it again
+    entry: str = ""  # the entry that answered it: "那硕士呢" after the doctor's voucher is the master's voucher
 
     def to_dict(self) -> dict[str, Any]:
         return {"intent": self.intent, "subject": self.subject, "case": self.case.to_dict(), "text": self.text,
-                "confidence": self.confidence, "turn": self.turn, "elsewhere": self.elsewhere}
+                "confidence": self.confidence, "turn": self.turn, "elsewhere": self.elsewhere, "asked": self.asked,
+                "entry": self.entry}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "Topic | None":
@@ -96,7 +99,7 @@ class Topic:
             return None
         return cls(str(data["intent"]), data.get("subject"), Facts.from_dict(data.get("case")),
                    str(data.get("text") or ""), float(data.get("confidence") or 0.0), int(data.get("turn") or 0),
-                   bool(data.get("elsewhere")))
+                   bool(data.get("elsewhere")), str(data.get("asked") or ""), str(data.get("entry") or ""))
 
 
 @dataclass(frozen=True)

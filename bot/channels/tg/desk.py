@@ -145,7 +145,8 @@ class Desk:
         asked = [q for q in recent if q["outcome"] != "handoff" and not str(q["text"]).startswith("[")]
         chosen = [q for q in recent if q["id"] == query_id]
         latest = chosen[-1] if chosen else asked[-1] if asked else None
-        question = str(latest["text"]) if latest else (relay.text if relay else "")
+        # the question the engine named (the request itself when it says what it is about) unless a button chose one
+        question = relay.text if relay is not None and relay.text and not chosen else str(latest["text"]) if latest else ""
         query_id = int(latest["id"]) if latest else None
         session_key = self.assistant.session_key(who.session, CHANNEL)
         handoff_id = self.kb.open_handoff(staff_chat, who.chat_id, self._user_key(who), lang, question, query_id,

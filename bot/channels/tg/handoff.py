@@ -41,6 +41,7 @@ async def relay(context: TalentContext, update: Update, reply: Reply, query_id: 
     elif passed.kind == "message":
         await _pass_on(context, update, reply.lang, passed)
     elif passed.kind == "cancel" and passed.ticket is not None:
+        await asyncio.to_thread(context.desk.kb.cancel_handoff, passed.ticket)  # a new request may open another
         await _to_ticket(context, passed.ticket, STAFF["handoff_cancelled"].format(id=passed.ticket))
 
 
