@@ -96,3 +96,27 @@ def test_the_catalogue_answers_for_a_named_occupation() -> None:
     assert "焊工" in listed and "装备制造" in listed and "★★★★" in listed and "2021版" in listed
     assert "welder (焊工)" in (loaded.answer("is a welder on the shortage list", Entities(), "en").text or "")
     assert "没有找到“护士”" in (loaded.answer("护士算不算紧缺人才", Entities(), "zh").text or "")
+
+
+def test_a_stated_time_of_graduation_reaches_the_entry_about_graduation_years() -> None:
+    entries = [entry("rental_housing-phd", "rental_housing", "博士住房补贴每月多少", ("博士毕业能领多少房补",),
+                     degree="phd"),
+               entry("rental_housing-graduation-window", "rental_housing", "毕业几年内能领住房补贴",
+                     ("毕业几年了还能领房补吗",))]
+    retriever = Retriever(entries, Segmenter([]), Normalizer({}), [])
+    # the degree matches the first entry's condition; the time since graduation is what is asked
+    for text in ("我博士毕业两年半了，还能领房补吗", "博士毕业3年了还能领房补吗"):
+        assert best(retriever, "rental_housing", text) == "rental_housing-graduation-window", text
+    assert extract_entities("我2010年本科毕业的").graduation_year == 2010
+    assert extract_entities("19年硕士毕业").graduation_year == 2019
+    assert extract_entities("我是中职毕业的").degree == "college"
+
+
+def test_uncertain_intents_are_settled_only_when_one_intent_s_entries_clearly_match(retriever: Retriever) -> None:
+    # the question is about the single window: only foreign_talent's entries match it
+    core = "自贸区移民服务中心能办工作许可吗"
+    assert retriever.settle([("foreign_talent", 0.45), ("housing_purchase", 0.5)], core) == "foreign_talent"
+    assert 0 < retriever.match("foreign_talent", core) <= 1
+    # a word every intent's entries share settles nothing ("补贴" is in both)
+    assert retriever.settle([("housing_purchase", 0.5), ("application_process", 0.45)], "补贴") is None
+    assert retriever.settle([("housing_purchase", 0.5)], "") is None

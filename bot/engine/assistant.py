@@ -145,7 +145,11 @@ class Assistant:
         top = Prediction(decision.intent, decision.confidence)
         if decision.action == "clarify":
             options = tuple(p for p in decision.candidates if p.intent != OUT_OF_SCOPE)
-            return self.composer.clarify(lang, top, options, cands), state
+            settled = self._settle(options, reading)
+            if settled is None:
+                return self.composer.clarify(lang, top, options, cands), state
+            decision = dataclasses.replace(decision, action="answer", intent=settled.intent,
+                                           confidence=settled.confidence, reason="settled by the entries")
         if decision.action == "fallback":
             entry = self.retriever.general(OUT_OF_SCOPE)
             reply = self.composer.conversation(entry, lang, top, "fallback", cands)
@@ -158,6 +162,14 @@ class Assistant:
             menu = MENU if intent in ("greeting", "bot_capabilities") else ()
             return self.composer.conversation(entry, lang, top, "smalltalk", cands, menu), state
         return self._answer(decision, resolution, reading, lang, state, cands)
+
+    def _settle(self, options: tuple[Prediction, ...], reading: Reading) -> Prediction | None:
+        """Unsure between benefits: the one whose entries clearly answer the question (retrieve.Retriever.settle)."""
+        policy = [p for p in options if p.intent in self.policy_intents and p.intent not in PROCESS_INTENTS]
+        if not reading.core or len(policy) != len(options):
+            return None
+        chosen = self.retriever.settle(((p.intent, p.confidence) for p in policy), reading.core)
+        return next((p for p in policy if p.intent == chosen), None)
 
     def _answer(self, decision: Decision, resolution: Resolution, reading: Reading, lang: str,
                 state: DialogueState, cands: tuple[tuple[str, float], ...]) -> tuple[Reply, DialogueState]:
