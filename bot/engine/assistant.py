@@ -313,7 +313,7 @@ class Assistant:
         if not lock.acquire(blocking=False):
             return False
         try:
-            understanding = Understanding.from_kb(self.kb)
+            understanding = Understanding.from_kb(self.kb, previous=self.understanding)
             self.understanding = understanding
             self.reload_content()
             self._loaded_stamp = before
