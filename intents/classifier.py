@@ -185,12 +185,12 @@ class CompiledModel:
 class IntentClassifier:
     """``rank(text)`` gives every intent with its probability, best first."""
 
-    def __init__(self, model: CompiledModel, fingerprint: str, segmenter: Segmenter, stored: bytes | None = None):
+    def __init__(self, model: CompiledModel, fingerprint: str, segmenter: Segmenter):
         self.model = model
         self.fingerprint = fingerprint
         self.segmenter = segmenter  # the word tokenizer the model was trained with
         self.classes: tuple[str, ...] = model.classes
-        self.stored = stored  # the digest of the stored bytes it was read from (None: trained here)
+        self.stored: int | None = None  # the id of the stored model it was read from (None: trained here)
 
     @classmethod
     def train(cls, texts: Sequence[str], intents: Sequence[str], segmenter: Segmenter) -> "IntentClassifier":
@@ -232,9 +232,4 @@ class IntentClassifier:
         model, words = CompiledModel.from_bytes(blob)
         if segmenter is None or segmenter.words != words:
             segmenter = Segmenter(words)
-        return cls(model, fingerprint, segmenter, cls.digest(blob))
-
-    @staticmethod
-    def digest(blob: bytes) -> bytes:
-        """What tells one stored model from another (a reload keeps the classifier of the same bytes)."""
-        return hashlib.blake2b(blob, digest_size=16).digest()
+        return cls(model, fingerprint, segmenter)

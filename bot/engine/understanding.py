@@ -54,8 +54,9 @@ class Understanding:
         examples = kb.training_examples()
         pairs = list(zip(normalizer.normalize_all(e.text for e in examples), (e.intent for e in examples)))
         fingerprint = examples_hash(pairs, segmenter.words)
+        model_id = kb.live_stamp()[1]  # before the model: a model stored meanwhile is read, never kept
         stored = None if retrain else kb.load_model()
-        classifier = _loadable(stored, segmenter, previous) if stored else None
+        classifier = _loadable(stored, model_id, segmenter, previous) if stored else None
         if stored and classifier is not None:
             made = cls(normalizer, segmenter, classifier, occupations)
             made.stale = not (stored[0] == fingerprint and stored[1] == versions())
@@ -90,27 +91,29 @@ def _reused(previous: Understanding, normalizer: Normalizer, segmenter: Segmente
     return normalizer, segmenter
 
 
-def _loadable(stored: tuple[str, dict[str, str], bytes], segmenter: Segmenter,
+def _loadable(stored: tuple[str, dict[str, str], bytes], model_id: int | None, segmenter: Segmenter,
               previous: Understanding | None = None) -> IntentClassifier | None:
-    """The stored model, when it is of today's format and loads; else None. One jieba instance serves the
-    classifier and the reading steps when the model was trained with ``segmenter``'s terms; the previous
-    classifier is kept when the stored model is the one it was read from."""
+    """The stored model (id ``model_id``), when it is of today's format and loads; else None. One jieba
+    instance serves the classifier and the reading steps when the model was trained with ``segmenter``'s
+    terms; the previous classifier is kept when it was read from the same stored model (the same id and
+    fingerprint: a new model is inserted before the old one is deleted, so ids grow)."""
     fingerprint, made_with, blob = stored
     wanted = versions()
     if any(made_with.get(key) != wanted[key] for key in LIBRARIES):
         log.warning("the stored model is of another format (%s): not loaded", made_with)
         return None
-    digest = IntentClassifier.digest(blob)
     if previous is not None:
         kept = previous.classifier
-        if kept.stored == digest and kept.fingerprint == fingerprint and \
+        if model_id is not None and kept.stored == model_id and kept.fingerprint == fingerprint and \
                 (kept.segmenter is segmenter or kept.segmenter.words != segmenter.words):
             return kept
     try:
-        return IntentClassifier.from_bytes(blob, fingerprint, segmenter)
+        classifier = IntentClassifier.from_bytes(blob, fingerprint, segmenter)
     except Exception as exc:  # a model of an older pipeline may not fit today's code in any way
         log.warning("the stored model could not be loaded: %s", exc)
         return None
+    classifier.stored = model_id
+    return classifier
 
 
 def catalogue_names(kb: KnowledgeBase) -> tuple[str, ...]:
