@@ -79,7 +79,8 @@ class Assistant:
         contacts, entries = self.kb.contacts(), self.kb.entries()
         self.catalogue = catalogue.Catalogue(self.kb.catalogue(), entries)
         self.composer = Composer(intents, contacts, Register(self.kb.sources(), self.kb.facts()))
-        self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts)
+        self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts,
+                                   previous=getattr(self, "retriever", None))
 
     # ------------------------------------------------------------ the answer path
 
