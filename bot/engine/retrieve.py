@@ -85,7 +85,14 @@ def question_kinds(text: str) -> set[str]:
 
 def entry_kinds(entry: Entry) -> set[str]:
     label = f"{entry.id} {entry.title.zh} {entry.title.en}".lower()
-    return {kind for kind, (_, gives) in KINDS.items() if gives.search(label)}
+    known = _ENTRY_KINDS.get(label)
+    if known is None:
+        known = _ENTRY_KINDS[label] = frozenset(kind for kind, (_, gives) in KINDS.items() if gives.search(label))
+    return set(known)
+
+
+_ENTRY_KINDS: dict[str, frozenset[str]] = {}
+"""Answer kinds by label: an entry's are read once, not at every question (ranking reads every entry's)."""
 
 
 @dataclass
@@ -294,7 +301,7 @@ class _Layout:
         documents: dict[tuple[str, ...], int] = {}
         texts: list[dict[str, str]] = []
         document_of: list[int] = []
-        kinds: set[tuple[int, str]] = set()
+        kinds: list[list[Entry]] = []  # per document: the first entry of each of its kinds
         firsts: list[int] = []
         for position, entry in enumerate(entries):
             fields = fields_of(entry)
@@ -302,10 +309,10 @@ class _Layout:
             document = documents.setdefault(key, len(documents))
             if document == len(texts):
                 texts.append(fields)
+                kinds.append([])
             document_of.append(document)
-            kind = (document, _read_alike(entry))
-            if kind not in kinds:
-                kinds.add(kind)
+            if not any(_read_alike(entry, first) for first in kinds[document]):
+                kinds[document].append(entry)
                 firsts.append(position)
         copies = [0] * len(texts)
         positions: list[list[int]] = [[] for _ in texts]
@@ -327,9 +334,12 @@ class _Layout:
         return enumerate(entries) if every else ((position, entries[position]) for position in self.firsts)
 
 
-def _read_alike(entry: Entry) -> str:
-    """Everything of an entry but its id, and what the ranking reads of the id (its answer kinds, whether it is
-    the intent's general entry): entries with the same document and the same key score alike. A feature that
-    reads more of the id must be added here."""
-    kinds = ",".join(sorted(entry_kinds(entry)))
-    return f"{dataclasses.replace(entry, id='')!r}|{kinds}|{entry.id.endswith('-general')}"
+_BUT_ID = tuple(f.name for f in dataclasses.fields(Entry) if f.name != "id")
+
+
+def _read_alike(entry: Entry, other: Entry) -> bool:
+    """Whether the ranking cannot tell the two entries apart: everything but their ids is equal, and so is
+    what the ranking reads of the ids (the answer kinds, whether it is the intent's general entry). A feature
+    that reads more of the id must be added here."""
+    return all(getattr(entry, name) == getattr(other, name) for name in _BUT_ID) \
+        and entry.id.endswith("-general") == other.id.endswith("-general") and entry_kinds(entry) == entry_kinds(other)
