@@ -4,7 +4,8 @@ Nothing here is shipped data: both are built in a temporary directory when
 ``run_bot.py bench`` runs.
 
 - :func:`scaled_copy` copies a seeded database and repeats every entry ``factor``
-  times (same intent, conditions, questions and answer, new ids), so retrieval
+  times (same intent, conditions, questions and answer, new ids ending as the
+  original's: :func:`copy_id`), so retrieval
   and loading see ``factor`` times the entries while the right answer stays the
   same one: replies at every size can be compared with those of the seed. The
   stored model is kept (the examples and terms are those of the seed).
@@ -34,11 +35,17 @@ def scaled_copy(seeded: Path, factor: int, target: Path) -> Path:
     with KnowledgeBase.open(target) as kb:
         model, report = kb.load_model(), kb.model_report()
         data = kb.dataset()
-        copies = [dataclasses.replace(e, id=f"{e.id}~{n}") for n in range(1, factor) for e in data.entries]
+        copies = [dataclasses.replace(e, id=copy_id(e.id, n)) for n in range(1, factor) for e in data.entries]
         kb.replace_content(dataclasses.replace(data, entries=[*data.entries, *copies]))
         if model is not None:
             kb.save_model(model[0], model[1], report, model[2])
     return target
+
+
+def copy_id(entry_id: str, number: int) -> str:
+    """The id of an entry's copy: numbered in front, so that what the ranking reads of an id (an intent's
+    ``-general`` entry, the kind of answer) stays that of the original."""
+    return f"c{number}~{entry_id}"
 
 
 def fill_log(db: Path, rows: int, days: int, open_days: int = 14, seed: int = 7, now: datetime | None = None) -> int:

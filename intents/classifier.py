@@ -1,36 +1,45 @@
-"""The intent classifier: a scikit-learn pipeline with calibrated confidences.
+"""The intent classifier as it serves: the fitted model's arithmetic over stored arrays.
 
-Word features (jieba words and English stems, unigrams and bigrams) and
-character n-grams (robust to typos and unseen words), TF-IDF weighted, into a
-linear SVM whose scores are calibrated to probabilities by cross-validation.
-Trained from the knowledge base's examples; a trained model is stored with the
-hash of its examples and the library versions, and refused when either differs.
+Trained with scikit-learn by :mod:`intents.pipeline` (word and character
+n-gram TF-IDF into a linear SVM calibrated by cross-validated sigmoids) and
+compiled into a :class:`CompiledModel`: the two vocabularies, their idf, and
+one float32 matrix holding the calibrated weights of every fold and class side
+by side. Classifying a message is one look-up of its n-grams' rows in that
+matrix, a sigmoid and a normalisation per fold; serving imports neither
+scikit-learn nor scipy (a test checks the probabilities equal the pipeline's
+``predict_proba``). The model is stored as arrays (``.npz``, no pickle) with
+the hash of its examples, the library versions and the classifier's definition;
+only the guarded training (``bot.staff.training``) stores one.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import io
 import json
-import pickle
-from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import metadata
+from itertools import repeat
+from pathlib import Path
+from typing import Iterable, Sequence
 
 import jieba
 import numpy as np
-import sklearn
-from scipy import sparse
-from scipy.special import expit
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.svm import LinearSVC
 
 from .entities import extract_entities
 from .segment import Segmenter
 
+WORD_NGRAMS = (1, 2)
+CHAR_NGRAMS = (1, 3)
+FORMAT = "2"  # 1: a pickled scikit-learn pipeline; 2: the compiled arrays
+_TF = [0.0] + [1.0 + math.log(n) for n in range(1, 64)]  # sublinear term frequency of small counts
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Prediction:
     intent: str
     confidence: float
@@ -40,31 +49,34 @@ TRAINING_RULES = "1"
 """The version of what ``IntentClassifier.train`` does around the pipeline (which phrases it leaves out);
 raise it when that changes, so that stored models are retrained."""
 
+PIPELINE_CODE = Path(__file__).with_name("pipeline.py")
+"""The training code (:mod:`intents.pipeline`): its definition is part of a stored model's versions."""
+
 
 def versions() -> dict[str, str]:
-    """What a stored model must match to be loaded: the libraries, and (``pipeline``) the definition."""
-    return {"scikit-learn": sklearn.__version__, "jieba": jieba.__version__, "numpy": np.__version__,
-            "format": "1", "pipeline": definition()}
+    """What a stored model must match, and (``pipeline``) the definition; read without importing scikit-learn."""
+    return {"scikit-learn": metadata.version("scikit-learn"), "jieba": jieba.__version__, "numpy": np.__version__,
+            "format": FORMAT, "pipeline": definition()}
 
 
 def definition() -> str:
-    """A hash of the pipeline's definition: every parameter of :func:`build_pipeline` (objects by their
-    class) and the training rules. A change of the classifier's code or parameters changes it."""
-    params = build_pipeline(Segmenter(())).get_params(deep=True)
-    described = {name: _described(value) for name, value in params.items()}
-    text = json.dumps(described, sort_keys=True, default=repr) + f"\ntraining rules {TRAINING_RULES}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """A hash of the classifier's definition: the training code of :mod:`intents.pipeline` (every parameter
+    of its ``build_pipeline``; read as a syntax tree, so comments and layout do not count), the n-gram ranges
+    and format the served arithmetic follows, and the training rules. A change of the classifier's code or
+    parameters changes it; serving computes it without importing scikit-learn."""
+    return _definition(PIPELINE_CODE, f"{FORMAT} {WORD_NGRAMS} {CHAR_NGRAMS} training rules {TRAINING_RULES}")
 
 
-def _described(value: object) -> object:
-    if isinstance(value, (str, int, float, bool, type(None), tuple)):
-        return value
-    kind = value if isinstance(value, type) else type(value)
-    return f"{kind.__module__}.{kind.__qualname__}"
+@functools.lru_cache(maxsize=4)
+def _definition(code: Path, rules: str) -> str:
+    tree = ast.dump(ast.parse(code.read_text(encoding="utf-8")), annotate_fields=False)
+    return hashlib.sha256(f"{tree}\n{rules}".encode()).hexdigest()[:16]
 
 
-LIBRARIES = ("scikit-learn", "jieba", "numpy", "format")
-"""The keys of :func:`versions` a pickled model cannot be loaded across."""
+LIBRARIES = ("format",)
+"""The keys of :func:`versions` a stored model cannot be loaded across: its format. The arrays load with any
+library versions; a model made with other versions (or another definition) is stale, it answers until the
+guard accepts one retrained in the background."""
 
 
 def examples_hash(pairs: Iterable[tuple[str, str]], words: Iterable[str] = ()) -> str:
@@ -76,117 +88,148 @@ def examples_hash(pairs: Iterable[tuple[str, str]], words: Iterable[str] = ()) -
     return digest.hexdigest()
 
 
-def build_pipeline(segmenter: Segmenter, c: float = 1.0, calibration_folds: int = 3) -> Pipeline:
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(tokenizer=segmenter, token_pattern=None, lowercase=False,
-                                  ngram_range=(1, 2), sublinear_tf=True)),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), lowercase=False, sublinear_tf=True)),
-    ])
-    model = CalibratedClassifierCV(LinearSVC(C=c, class_weight="balanced", random_state=0), cv=calibration_folds, method="sigmoid")
-    return Pipeline([("features", features), ("model", model)])
+def char_grams(text: str) -> list[str]:
+    """scikit-learn's ``char_wb`` analyzer for n-grams of 1 to 3: each word padded with a space."""
+    grams: list[str] = []
+    low, high = CHAR_NGRAMS
+    for word in text.split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            grams.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
+    return grams
 
 
-class _Compiled:
-    """The fitted pipeline's arithmetic, without scikit-learn's per-call input checks.
+def word_grams(tokens: Sequence[str]) -> list[str]:
+    """The tokens and each pair of neighbours joined by a space (word unigrams and bigrams)."""
+    return [*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))]
 
-    Classifying one message through ``Pipeline.predict_proba`` spends ~10 ms in
-    validation of 75 tiny calibrator calls; the same numbers computed here with
-    numpy take a fraction of a millisecond. A test checks both agree.
+
+@dataclass(frozen=True, eq=False)
+class CompiledModel:
+    """The arrays a fitted pipeline reduces to (see :func:`intents.pipeline.compile_pipeline`).
+
+    Columns ``0..len(words)-1`` of ``weights`` and ``idf`` are the word n-grams,
+    the rest the character n-grams; ``weights`` has ``folds * len(classes)``
+    columns, fold after fold, already calibrated and halved: a fold's probability
+    of a class is ``(1 + tanh(x . weights + bias)) / 2`` (``bias`` is ``-inf``
+    where the fold never saw the class).
     """
 
-    def __init__(self, pipeline: Pipeline):
-        union: FeatureUnion = pipeline.named_steps["features"]
-        self.vectorizers = [(v.build_analyzer(), v.vocabulary_, v.idf_, v.sublinear_tf)
-                            for _, v in union.transformer_list]
-        model: CalibratedClassifierCV = pipeline.named_steps["model"]
-        self.n_classes = len(model.classes_)
-        self.folds = []
-        for calibrated in model.calibrated_classifiers_:
-            estimator = calibrated.estimator
-            columns = np.searchsorted(model.classes_, estimator.classes_)
-            slopes = np.array([c.a_ for c in calibrated.calibrators])
-            offsets = np.array([c.b_ for c in calibrated.calibrators])
-            self.folds.append((estimator.coef_.T.copy(), estimator.intercept_, columns, slopes, offsets))
+    classes: tuple[str, ...]
+    words: tuple[str, ...]
+    chars: tuple[str, ...]
+    idf: np.ndarray
+    weights: np.ndarray
+    bias: np.ndarray
+    folds: int
+    _vocabulary: tuple[dict[str, int], dict[str, int]] = field(init=False, repr=False)
+    _idf: list[float] = field(init=False, repr=False)
 
-    def _tfidf(self, texts: Sequence[str], analyzer: Callable[[str], list[str]], vocabulary: dict[str, int], idf: np.ndarray,
-               sublinear: bool) -> sparse.csr_matrix:
-        """TfidfVectorizer.transform (l2 norm), computed directly."""
-        indptr, indices, values = [0], [], []
-        for text in texts:
-            counts: dict[int, int] = {}
-            for token in analyzer(text):
-                column = vocabulary.get(token)
-                if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
-            row = np.array(list(counts.values()), dtype=float)
-            cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            if sublinear:
-                row = np.log(row) + 1.0
-            row = row * idf[cols]
-            length = np.sqrt(np.dot(row, row))
-            if length > 0:
-                row = row / length
-            indices.extend(cols.tolist())
-            values.extend(row.tolist())
-            indptr.append(len(indices))
-        return sparse.csr_matrix((values, indices, indptr), shape=(len(texts), len(idf)))
+    def __post_init__(self) -> None:
+        offset = len(self.words)
+        object.__setattr__(self, "_vocabulary", ({t: i for i, t in enumerate(self.words)},
+                                                 {t: offset + i for i, t in enumerate(self.chars)}))
+        object.__setattr__(self, "_idf", self.idf.tolist())
 
-    def proba(self, texts: Sequence[str]) -> np.ndarray:
-        features = sparse.hstack([self._tfidf(texts, *v) for v in self.vectorizers]).tocsr()
-        total = np.zeros((features.shape[0], self.n_classes))
-        for weights, intercept, columns, slopes, offsets in self.folds:
-            scores = features @ weights + intercept
-            proba = np.zeros_like(total)
-            proba[:, columns] = expit(-(slopes * scores + offsets))
-            norm = proba.sum(axis=1, keepdims=True)
-            total += np.divide(proba, norm, out=np.full_like(proba, 1 / self.n_classes), where=norm != 0)
-        return total / len(self.folds)
+    def features(self, tokens: Sequence[str], text: str) -> tuple[list[int], list[float]]:
+        """The TF-IDF row (sublinear tf, each part l2-normalised) as columns and values."""
+        columns: list[int] = []
+        values: list[float] = []
+        for grams, vocabulary in zip((word_grams(tokens), char_grams(text)), self._vocabulary):
+            counts = Counter(map(vocabulary.get, grams, repeat(-1)))  # counted in C; unknown grams under -1
+            counts.pop(-1, None)
+            if counts:
+                part = [(_TF[n] if n < len(_TF) else 1.0 + math.log(n)) * self._idf[c] for c, n in counts.items()]
+                length = math.sqrt(sum([v * v for v in part]))
+                columns.extend(counts)
+                values.extend([v / length for v in part])
+        return columns, values
+
+    def proba(self, columns: list[int], values: list[float]) -> np.ndarray:
+        """Class probabilities of one row: the mean over folds of the normalised calibrated sigmoids.
+
+        Few numpy calls, each on 75 numbers: their count, not the arithmetic, is the cost.
+        """
+        scores = np.dot(values, self.weights[columns]) if columns else np.zeros(len(self.bias))
+        scores += self.bias
+        doubled = np.tanh(scores, out=scores)
+        doubled += 1.0  # twice each fold's probability: the factor goes in the normalisation
+        per_fold = doubled.reshape(self.folds, -1)
+        sums = per_fold.sum(axis=1)
+        if sums.min() == 0.0:  # a fold that gives every class 0: scikit-learn makes it uniform
+            per_fold[sums == 0.0] = 1.0
+            sums = per_fold.sum(axis=1)
+        result: np.ndarray = np.dot(1.0 / sums, per_fold)
+        result /= self.folds
+        return result
+
+    def to_bytes(self, words: Sequence[str]) -> bytes:
+        """The arrays as ``.npz`` (no pickle); ``words`` are the segmenter's domain terms."""
+        names = json.dumps({"classes": self.classes, "words": self.words, "chars": self.chars, "folds": self.folds,
+                            "segmenter": list(words)}, ensure_ascii=False).encode()
+        buffer = io.BytesIO()
+        np.savez(buffer, names=np.frombuffer(names, dtype=np.uint8), idf=self.idf, weights=self.weights,
+                 bias=self.bias)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> tuple["CompiledModel", tuple[str, ...]]:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+            names = json.loads(arrays["names"].tobytes().decode())
+            model = cls(classes=tuple(names["classes"]), words=tuple(names["words"]), chars=tuple(names["chars"]),
+                        idf=arrays["idf"], weights=arrays["weights"], bias=arrays["bias"],
+                        folds=int(names["folds"]))
+        return model, tuple(names["segmenter"])
 
 
 class IntentClassifier:
     """``rank(text)`` gives every intent with its probability, best first."""
 
-    def __init__(self, pipeline: Pipeline, fingerprint: str):
-        self.pipeline = pipeline
+    def __init__(self, model: CompiledModel, fingerprint: str, segmenter: Segmenter):
+        self.model = model
         self.fingerprint = fingerprint
-        self.classes: tuple[str, ...] = tuple(pipeline.classes_)
-        self._compiled = _Compiled(pipeline)
+        self.segmenter = segmenter  # the word tokenizer the model was trained with
+        self.classes: tuple[str, ...] = model.classes
+        self.stored: int | None = None  # the id of the stored model it was read from (None: trained here)
 
     @classmethod
     def train(cls, texts: Sequence[str], intents: Sequence[str], segmenter: Segmenter) -> "IntentClassifier":
-        """Fit on normalised ``texts``.
+        """Fit on normalised ``texts`` (scikit-learn is imported here, and only here).
 
         Phrases that name another city are left out: the reading step sends those
         out of scope by rule, and as training data they would only teach the model
         that "PhD housing subsidy" itself is out of scope.
         """
+        from .pipeline import compile_pipeline, fit_pipeline
+
         kept = [(t, i) for t, i in zip(texts, intents) if extract_entities(t).other_place is None]
-        pipeline = build_pipeline(segmenter)
-        pipeline.fit([t for t, _ in kept], [i for _, i in kept])
-        return cls(pipeline, examples_hash(zip(texts, intents), segmenter.words))
+        pipeline = fit_pipeline([t for t, _ in kept], [i for _, i in kept], segmenter)
+        return cls(compile_pipeline(pipeline), examples_hash(zip(texts, intents), segmenter.words), segmenter)
+
+    def proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities of every class (columns in the order of ``classes``) for each text."""
+        rows = [self.model.proba(*self.model.features(self.segmenter.tokens(t), t)) for t in texts]
+        return np.array(rows).reshape(len(rows), len(self.classes))
 
     def rank(self, text: str, top: int | None = None) -> list[Prediction]:
-        probs = self._compiled.proba([text])[0]
-        order = np.argsort(-probs)
-        if top is not None:
-            order = order[:top]
-        return [Prediction(self.classes[i], float(probs[i])) for i in order]
+        probs = self.model.proba(*self.model.features(self.segmenter.tokens(text), text))
+        return self._ranked(probs, top)
 
     def rank_many(self, texts: Sequence[str]) -> list[list[Prediction]]:
-        probs = self._compiled.proba(list(texts))
-        out = []
-        for row in probs:
-            order = np.argsort(-row)
-            out.append([Prediction(self.classes[i], float(row[i])) for i in order])
-        return out
+        return [self._ranked(row) for row in self.proba(texts)]
+
+    def _ranked(self, probs: np.ndarray, top: int | None = None) -> list[Prediction]:
+        order = np.argsort(-probs, kind="stable")
+        values = probs.tolist()
+        return [Prediction(self.classes[i], values[i]) for i in order.tolist()[:top]]
 
     def to_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        pickle.dump(self.pipeline, buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        return buffer.getvalue()
+        return self.model.to_bytes(self.segmenter.words)
 
     @classmethod
-    def from_bytes(cls, blob: bytes, fingerprint: str) -> "IntentClassifier":
-        # Only models this program wrote into its own database are loaded, and
-        # only when their fingerprint and library versions match (see Assistant).
-        return cls(pickle.loads(blob), fingerprint)
+    def from_bytes(cls, blob: bytes, fingerprint: str, segmenter: Segmenter | None = None) -> "IntentClassifier":
+        """The stored model; ``segmenter`` is used when it has the model's domain terms (one jieba instance)."""
+        model, words = CompiledModel.from_bytes(blob)
+        if segmenter is None or segmenter.words != words:
+            segmenter = Segmenter(words)
+        return cls(model, fingerprint, segmenter)

@@ -27,6 +27,8 @@ class Normalizer:
 
     def __init__(self, corrections: Mapping[str, str] | Iterable[tuple[str, str]] = ()):
         pairs = dict(corrections)
+        self.corrections: Mapping[str, str] = pairs  # equal tables make equal normalisers (a reload reuses one)
+        self._known: dict[str, str] = {}
         self._converter = opencc.OpenCC("t2s")
         self._cjk_fixes = sorted(((k, v) for k, v in pairs.items() if not _ASCII_WORD.match(k)),
                                  key=lambda kv: -len(kv[0]))
@@ -37,6 +39,16 @@ class Normalizer:
 
     def __call__(self, text: str) -> str:
         return self.normalize(text)
+
+    def normalize_all(self, texts: Iterable[str]) -> list[str]:
+        """``normalize`` of each text, remembering them until the next call: the training examples,
+        which a reload reads again and mostly finds unchanged."""
+        known, self._known = self._known, {}
+        out = []
+        for text in texts:
+            normal = self._known[text] = known.get(text) or self._known.get(text) or self.normalize(text)
+            out.append(normal)
+        return out
 
     def normalize(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])

@@ -4,6 +4,10 @@ The segmenter owns a ``jieba.Tokenizer`` instance (never the module-level
 global) with the knowledge base's domain terms added. It is picklable: the
 jieba instance is rebuilt lazily after unpickling, so it can serve as the
 tokenizer of a scikit-learn vectorizer.
+
+Several steps read the same message (the classifier's word features, the
+follow-up resolver, retrieval): the segmenter remembers the tokens of the last
+few hundred texts, so that a message is segmented once however many steps ask.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import jieba
 
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9][a-z0-9.+'\-]*")
 _EN_TRAIL = re.compile(r"[.'\-]+$")
+REMEMBERED = 512  # texts whose tokens are kept (the oldest is forgotten first)
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -41,6 +46,7 @@ class Segmenter:
         self.words = tuple(sorted({w.strip() for w in words if w and w.strip()}))
         self._jieba: jieba.Tokenizer | None = None
         self._lock = threading.Lock()
+        self._memo: dict[str, tuple[str, ...]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {"words": self.words}
@@ -49,6 +55,7 @@ class Segmenter:
         self.words = state["words"]
         self._jieba = None
         self._lock = threading.Lock()
+        self._memo = {}
 
     def __call__(self, text: str) -> list[str]:
         return self.tokens(text)
@@ -69,6 +76,20 @@ class Segmenter:
         return self._jieba
 
     def tokens(self, text: str) -> list[str]:
+        known = self._memo.get(text)
+        if known is None:
+            known = self._memo[text] = tuple(self._segment(text))
+            if len(self._memo) > REMEMBERED:
+                self._forget_oldest()
+        return list(known)
+
+    def _forget_oldest(self) -> None:
+        try:
+            del self._memo[next(iter(self._memo))]
+        except (KeyError, RuntimeError, StopIteration):  # another thread changed it meanwhile
+            pass
+
+    def _segment(self, text: str) -> list[str]:
         out: list[str] = []
         for run in _RUN.findall(text):
             if run[0].isascii():

@@ -61,11 +61,18 @@ def test_shuffled_labels_are_refused_and_the_accepted_model_keeps_answering(db_p
     assert "模型：⚠️" in stats.stdout and "未启用" in stats.stdout
 
 
-def test_the_fingerprint_covers_the_pipeline_definition(monkeypatch: pytest.MonkeyPatch, db_path: Path) -> None:
+def test_the_fingerprint_covers_the_pipeline_definition(monkeypatch: pytest.MonkeyPatch, db_path: Path,
+                                                        tmp_path: Path) -> None:
     original = classifier.definition()
-    plain_build = classifier.build_pipeline
-    monkeypatch.setattr(classifier, "build_pipeline", lambda segmenter, c=0.5, calibration_folds=3:
-                        plain_build(segmenter, c, calibration_folds))
+    code = classifier.PIPELINE_CODE.read_text(encoding="utf-8")
+    relaid = tmp_path / "relaid.py"  # comments and layout are no part of the definition
+    relaid.write_text(code.replace("\n\n\n", "\n\n\n# a comment\n\n"), encoding="utf-8")
+    monkeypatch.setattr(classifier, "PIPELINE_CODE", relaid)
+    assert classifier.definition() == original
+    changed = tmp_path / "changed.py"  # another parameter of build_pipeline is
+    assert "c: float = 1.0" in code
+    changed.write_text(code.replace("c: float = 1.0", "c: float = 0.5"), encoding="utf-8")
+    monkeypatch.setattr(classifier, "PIPELINE_CODE", changed)
     assert classifier.definition() != original
     with KnowledgeBase.open(db_path) as kb:
         understanding = Understanding.from_kb(kb)

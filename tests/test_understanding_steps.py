@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -101,13 +103,58 @@ def test_has_words(text: str, words: bool) -> None:
     assert has_words(text) is words
 
 
-def test_fast_probabilities_equal_the_pipelines(seed) -> None:
+@pytest.mark.slow  # a training
+def test_served_probabilities_equal_the_pipelines(seed) -> None:
+    """The compiled arrays give scikit-learn's ``predict_proba``: exactly in float64, to 1e-5 in float32."""
     import numpy as np
 
-    from intents.classifier import IntentClassifier
+    from intents.classifier import CompiledModel, IntentClassifier
+    from intents.pipeline import compile_pipeline, fit_pipeline
 
     texts = [e.text.casefold() for e in seed.examples[::7]]
     labels = [e.intent for e in seed.examples[::7]]
-    classifier = IntentClassifier.train(texts, labels, segmenter)
-    probe = ["博士买房有补贴吗", "what is the 5+22 policy", "今天天气", "🙏", ""]
-    assert np.allclose(classifier.pipeline.predict_proba(probe), classifier._compiled.proba(probe), atol=1e-9)
+    pipeline = fit_pipeline(texts, labels, segmenter)
+    probe = ["博士买房有补贴吗", "what is the 5+22 policy", "今天天气", "🙏", "", "a  b\tc", "博士 博士 博士 补贴",
+             *texts[::40]]
+    expected = pipeline.predict_proba(probe)
+    exact = IntentClassifier(compile_pipeline(pipeline, np.float64), "", segmenter)
+    assert np.allclose(expected, exact.proba(probe), rtol=0, atol=1e-12)
+    served = IntentClassifier(compile_pipeline(pipeline), "", segmenter)
+    assert served.model.weights.dtype == np.float32
+    assert np.allclose(expected, served.proba(probe), rtol=0, atol=1e-5)
+    stored, words = CompiledModel.from_bytes(served.to_bytes())
+    assert words == segmenter.words and stored.classes == served.classes
+    assert np.array_equal(IntentClassifier(stored, "", segmenter).proba(probe), served.proba(probe))
+
+
+@pytest.mark.slow  # a new Python process
+def test_serving_imports_neither_scikit_learn_nor_scipy(db_path: Path) -> None:
+    """A new process that opens the assistant as ``ask`` does and answers never loads scikit-learn or scipy."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from bot.settings import load_settings; from bot.staff.training import open_assistant; "
+            f"a = open_assistant(load_settings({{}}, env_file=None).with_db({str(db_path)!r})); "
+            "a.handle('博士买房有补贴吗', 's'); a.handle('what is the 5+22 policy', 's'); a.close(); "
+            "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=str(Path(__file__).resolve().parents[1]))
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_reload_keeps_what_did_not_change(db_path: Path) -> None:
+    """The normaliser (with the examples it read), the warm segmenter and the classifier of the same stored
+    model survive a reload; a new term replaces the segmenter."""
+    from bot.engine.understanding import Understanding
+    from knowledge import KnowledgeBase
+    from knowledge.models import Term
+
+    with KnowledgeBase.open(db_path) as kb:
+        first = Understanding.from_kb(kb)
+        again = Understanding.from_kb(kb, previous=first)
+        assert again.normalizer is first.normalizer and again.segmenter is first.segmenter
+        assert again.classifier is first.classifier and not again.stale
+        kb.replace_content(dataclasses.replace(kb.dataset(), terms=[*kb.terms(), Term("人才驿站", "word")]))
+        changed = Understanding.from_kb(kb, previous=again)
+        assert changed.normalizer is first.normalizer and changed.segmenter is not first.segmenter
+        assert "人才驿站" in changed.segmenter.words and changed.stale

@@ -85,7 +85,8 @@ class Assistant:
         self._entries = {e.id: e for e in entries if e.status == "active"}
         self.catalogue = catalogue.Catalogue(self.kb.catalogue(), entries)
         self.composer = Composer(intents, contacts, Register(self.kb.sources(), self.kb.facts()))
-        self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts)
+        self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts,
+                                   previous=getattr(self, "retriever", None))
         self._ellipsis = None  # trained again, from the new phrases, when next needed
 
     # ------------------------------------------------------------ the answer path
@@ -361,7 +362,7 @@ class Assistant:
         if not lock.acquire(blocking=False):
             return False
         try:
-            understanding = Understanding.from_kb(self.kb)
+            understanding = Understanding.from_kb(self.kb, previous=self.understanding)
             self.understanding = understanding
             self.reload_content()
             self._loaded_stamp = before

@@ -20,8 +20,10 @@ matching most conditions wins, and the intent's general entry (id ending in
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -108,47 +110,61 @@ def question_kinds(text: str) -> set[str]:
 
 def entry_kinds(entry: Entry) -> set[str]:
     label = f"{entry.id} {entry.title.zh} {entry.title.en}".lower()
-    return {kind for kind, (_, gives) in KINDS.items() if gives.search(label)}
+    known = _ENTRY_KINDS.get(label)
+    if known is None:
+        known = _ENTRY_KINDS[label] = frozenset(kind for kind, (_, gives) in KINDS.items() if gives.search(label))
+    return set(known)
+
+
+_ENTRY_KINDS: dict[str, frozenset[str]] = {}
+"""Answer kinds by label: an entry's are read once, not at every question (ranking reads every entry's)."""
 
 
 @dataclass
 class _Index:
-    """BM25F postings of one intent's entries."""
+    """BM25F postings of one intent's entries (the postings are those of its documents, see :class:`_Layout`)."""
 
     entries: list[Entry]
-    postings: dict[str, list[tuple[int, float]]]  # term -> (entry position, length-normalised weighted tf)
+    postings: dict[str, list[tuple[int, float]]]  # term -> (document, length-normalised weighted tf)
     idf: dict[str, float]
+    layout: "_Layout"
 
     @classmethod
     def build(cls, entries: list[Entry], fields_of: Callable[[Entry], dict[str, str]],
               tokens: Callable[[str], list[str]]) -> "_Index":
-        per_entry: list[dict[str, Counter[str]]] = []
-        for entry in entries:
-            texts = fields_of(entry)
-            per_entry.append({name: Counter(tokens(texts.get(name, ""))) for name, _ in FIELDS})
-        average = {name: max(1.0, sum(sum(d[name].values()) for d in per_entry) / max(1, len(per_entry)))
-                   for name, _ in FIELDS}
+        layout = _Layout.of(entries, fields_of)
+        per_document: list[dict[str, Counter[str]]] = []
+        for texts in layout.texts:
+            per_document.append({name: Counter(tokens(texts.get(name, ""))) for name, _ in FIELDS})
+        lengths = [{name: sum(fields[name].values()) for name, _ in FIELDS} for fields in per_document]
+        average = {name: max(1.0, sum(n * length[name] for n, length in zip(layout.copies, lengths))
+                             / max(1, len(entries))) for name, _ in FIELDS}
         postings: dict[str, list[tuple[int, float]]] = {}
-        for position, fields in enumerate(per_entry):
+        hits: dict[str, int] = {}  # term -> the entries that have it
+        for document, fields in enumerate(per_document):
             weighted: dict[str, float] = {}
             for name, weight in FIELDS:
-                length = sum(fields[name].values())
-                norm = 1 - B + B * length / average[name]
+                norm = 1 - B + B * lengths[document][name] / average[name]
                 for term, count in fields[name].items():
                     weighted[term] = weighted.get(term, 0.0) + weight * count / norm
+            copies = layout.copies[document]
             for term, value in weighted.items():
-                postings.setdefault(term, []).append((position, value))
+                postings.setdefault(term, []).append((document, value))
+                hits[term] = hits.get(term, 0) + copies
         total = len(entries)
-        idf = {term: math.log(1 + (total - len(hits) + 0.5) / (len(hits) + 0.5)) for term, hits in postings.items()}
-        return cls(entries, postings, idf)
+        idf = {term: math.log(1 + (total - n + 0.5) / (n + 0.5)) for term, n in hits.items()}
+        layout.texts.clear()  # read
+        return cls(entries, postings, idf, layout)
 
-    def scores(self, query: Iterable[str]) -> dict[int, float]:
+    def scores(self, query: Iterable[str], every: bool = True) -> dict[int, float]:
+        """Entry position -> text score (``every``: of every entry; else of the first entry of each kind, see
+        :meth:`_Layout.scanned`)."""
         found: dict[int, float] = {}
         for term in set(query):
             weight = PAIR_WEIGHT if term.startswith("§") else CHAR_WEIGHT if term.startswith("¶") else 1.0
-            for position, tf in self.postings.get(term, ()):
-                found[position] = found.get(position, 0.0) + weight * self.idf[term] * tf * (K1 + 1) / (tf + K1)
-        return found
+            for document, tf in self.postings.get(term, ()):
+                found[document] = found.get(document, 0.0) + weight * self.idf[term] * tf * (K1 + 1) / (tf + K1)
+        return self.layout.per_entry(found, every)
 
 
 def condition_match(entry: Entry, entities: Entities, topic: str | None, query: str = "") -> int | str:
@@ -183,9 +199,14 @@ def condition_match(entry: Entry, entities: Entities, topic: str | None, query: 
 
 class Retriever:
     def __init__(self, entries: list[Entry], segmenter: Segmenter, normalize: Callable[[str], str],
-                 contacts: Iterable[Contact] = ()):
+                 contacts: Iterable[Contact] = (), previous: "Retriever | None" = None):
+        """``previous`` (the retriever being replaced) lends the terms of the texts it read, when it read them
+        with the same segmenter and normaliser: a reload segments only new and changed texts."""
         self.segmenter = segmenter
         self.normalize = normalize
+        self._read: dict[str, list[str]] = {}  # text of a field -> its terms
+        self._before = previous._read if previous is not None and previous.segmenter is segmenter \
+            and previous.normalize is normalize else {}
         names = {c.id: " ".join([c.name.zh, c.name.en, *c.aliases]) for c in contacts}
 
         def fields_of(entry: Entry) -> dict[str, str]:
@@ -197,10 +218,15 @@ class Retriever:
         for entry in entries:
             by_intent.setdefault(entry.intent, []).append(entry)
         self._by_intent = {intent: _Index.build(items, fields_of, self._tokens) for intent, items in by_intent.items()}
+        self._before = {}
 
     def _tokens(self, text: str) -> list[str]:
-        normalized = self.normalize(text)
-        return self._terms(normalized)
+        terms = self._before.get(text)
+        if terms is None:
+            normalized = self.normalize(text)
+            terms = [sys.intern(term) for term in self._terms(normalized)]  # kept: one string per term
+        self._read[text] = terms
+        return terms
 
     def _terms(self, text: str) -> list[str]:
         words = [w for w in self.segmenter.tokens(text) if w not in _STOPWORDS]
@@ -233,13 +259,15 @@ class Retriever:
         others = max((m for intent, m in matches.items() if intent != chosen), default=0.0)
         return chosen if matches[chosen] >= SETTLE_LEAD * others else None
 
-    def ranked(self, intent: str, entities: Entities, core: str, topic: str | None = None) -> list[tuple[float, Entry]]:
-        """The entries that may answer, best first, with their scores (for tests and staff tools)."""
+    def ranked(self, intent: str, entities: Entities, core: str, topic: str | None = None,
+               every: bool = True) -> list[tuple[float, Entry]]:
+        """The entries that may answer, best first, with their scores (for tests and staff tools); without
+        ``every``, only the first entry of each kind of entry (see :class:`_Layout`), which keeps the first place."""
         index = self._by_intent.get(intent)
         if index is None:
             return []
         text = self._terms(core) if core else []
-        scores = index.scores(text)
+        scores = index.scores(text, every)
         asked = question_kinds(core)
         if entities.graduation_year:
             asked.add("graduated")
@@ -247,7 +275,7 @@ class Retriever:
         top = max(scores.values(), default=0.0) or 1.0
         stated: list[tuple[float, float, Entry]] = []  # (score, text score, entry)
         needing: list[tuple[float, float, Entry]] = []
-        for position, entry in enumerate(index.entries):
+        for position, entry in index.layout.scanned(index.entries, every):
             match = condition_match(entry, entities, topic, core)
             if match == CONTRADICTED:
                 continue
@@ -279,7 +307,7 @@ class Retriever:
         return [(score, entry) for score, _, entry in order]
 
     def best(self, intent: str, entities: Entities, core: str, topic: str | None = None) -> Entry | None:
-        ranked = self.ranked(intent, entities, core, topic)
+        ranked = self.ranked(intent, entities, core, topic, every=False)
         return ranked[0][1] if ranked else None
 
     def general(self, intent: str) -> Entry | None:
@@ -292,3 +320,77 @@ class Retriever:
         items = [e for e in index.entries if e.is_general]
         return items[0] if items else None
 
+
+# ---------------------------------------------------------------- the index's layout
+# Which entries the ranking above must score for one question. Nothing here scores: it only says which
+# entries read alike, so that a knowledge base of many entries costs a question its distinct ones.
+
+
+@dataclass
+class _Layout:
+    """One intent's entries grouped twice.
+
+    - Documents: entries whose searched fields are the same text share one
+      document, segmented and posted once (``copies`` counts its entries, for
+      the idf and the average field lengths, which stay those of the entries).
+    - Kinds: entries the ranking cannot tell apart (same document, conditions,
+      answer kinds and general flag: everything it reads of an entry, see
+      :func:`_read_alike`) always score alike, so the first of each kind ranks
+      before the others, and the best entry is among the first entries of the
+      kinds (``firsts``, in position order).
+    """
+
+    texts: list[dict[str, str]]  # per document: its fields
+    copies: list[int]  # per document: how many entries have it
+    document_of: list[int]  # per entry position
+    firsts: list[int]  # the position of the first entry of each kind, ascending
+    positions: list[list[int]]  # per document: the positions of its entries
+    first_positions: list[list[int]]  # per document: the positions among ``firsts`` of its entries
+
+    @classmethod
+    def of(cls, entries: list[Entry], fields_of: Callable[[Entry], dict[str, str]]) -> "_Layout":
+        documents: dict[tuple[str, ...], int] = {}
+        texts: list[dict[str, str]] = []
+        document_of: list[int] = []
+        kinds: list[list[Entry]] = []  # per document: the first entry of each of its kinds
+        firsts: list[int] = []
+        for position, entry in enumerate(entries):
+            fields = fields_of(entry)
+            key = tuple(fields.get(name, "") for name, _ in FIELDS)
+            document = documents.setdefault(key, len(documents))
+            if document == len(texts):
+                texts.append(fields)
+                kinds.append([])
+            document_of.append(document)
+            if not any(_read_alike(entry, first) for first in kinds[document]):
+                kinds[document].append(entry)
+                firsts.append(position)
+        copies = [0] * len(texts)
+        positions: list[list[int]] = [[] for _ in texts]
+        for position, document in enumerate(document_of):
+            copies[document] += 1
+            positions[document].append(position)
+        first_positions: list[list[int]] = [[] for _ in texts]
+        for position in firsts:
+            first_positions[document_of[position]].append(position)
+        return cls(texts, copies, document_of, firsts, positions, first_positions)
+
+    def per_entry(self, found: dict[int, float], every: bool) -> dict[int, float]:
+        """Document scores as entry scores: of every entry, or of the first entries of the kinds."""
+        spread = self.positions if every else self.first_positions
+        return {position: score for document, score in found.items() for position in spread[document]}
+
+    def scanned(self, entries: list[Entry], every: bool) -> Iterable[tuple[int, Entry]]:
+        """(position, entry) of every entry, or of the first entry of each kind."""
+        return enumerate(entries) if every else ((position, entries[position]) for position in self.firsts)
+
+
+_BUT_ID = tuple(f.name for f in dataclasses.fields(Entry) if f.name != "id")
+
+
+def _read_alike(entry: Entry, other: Entry) -> bool:
+    """Whether the ranking cannot tell the two entries apart: everything but their ids is equal, and so is
+    what the ranking reads of the ids (the answer kinds, whether it is the intent's general entry). A feature
+    that reads more of the id must be added here."""
+    return all(getattr(entry, name) == getattr(other, name) for name in _BUT_ID) \
+        and entry.id.endswith("-general") == other.id.endswith("-general") and entry_kinds(entry) == entry_kinds(other)

@@ -7,7 +7,12 @@ last one the training guard accepted (``bot.staff.training``, the only writer of
 stored models). When the examples, terms or the pipeline's definition changed
 since, that model still answers and the Understanding is marked ``stale``, so
 that its owner can ask for a guarded retraining in the background. Only when no
-stored model can be loaded at all is one trained here, in memory.
+stored model can be loaded at all is one trained here, in memory (the one time
+serving imports scikit-learn: a stored model is arrays, read by numpy alone).
+
+A reload keeps what did not change: the normaliser with the examples it already
+read, the segmenter with its loaded jieba dictionary, and the classifier when the
+stored model is the same.
 """
 
 from __future__ import annotations
@@ -36,23 +41,25 @@ class Understanding:
         self.stale = False  # the stored model predates the examples, terms or pipeline definition
 
     @classmethod
-    def from_kb(cls, kb: KnowledgeBase, retrain: bool = False) -> "Understanding":
-        """The steps over ``kb``'s terms and its stored model (``retrain``: a model trained here instead)."""
+    def from_kb(cls, kb: KnowledgeBase, retrain: bool = False, previous: "Understanding | None" = None) -> "Understanding":
+        """The steps over ``kb``'s terms and its stored model (``retrain``: a model trained here instead);
+        ``previous`` (the Understanding being replaced) lends what did not change."""
         terms = kb.terms()
         normalizer = Normalizer({t.term.casefold(): t.canonical for t in terms
                                  if t.kind in ("typo", "synonym") and t.canonical})
         segmenter = Segmenter(t.term.casefold() for t in terms if t.kind == "word")
+        if previous is not None:
+            normalizer, segmenter = _reused(previous, normalizer, segmenter)
         occupations = catalogue_names(kb)
-        pairs = [(normalizer(e.text), e.intent) for e in kb.training_examples()]
+        examples = kb.training_examples()
+        pairs = list(zip(normalizer.normalize_all(e.text for e in examples), (e.intent for e in examples)))
         fingerprint = examples_hash(pairs, segmenter.words)
+        model_id = kb.live_stamp()[1]  # before the model: a model stored meanwhile is read, never kept
         stored = None if retrain else kb.load_model()
-        classifier = _loadable(stored) if stored else None
+        classifier = _loadable(stored, model_id, segmenter, previous) if stored else None
         if stored and classifier is not None:
-            current = stored[0] == fingerprint and stored[1] == versions()
-            if current:  # one jieba instance serves the pipeline and the reading steps
-                segmenter = _vectorizer_segmenter(classifier) or segmenter
             made = cls(normalizer, segmenter, classifier, occupations)
-            made.stale = not current
+            made.stale = not (stored[0] == fingerprint and stored[1] == versions())
             return made
         if not retrain:
             log.warning("no stored model can be loaded: training one in memory (run `run_bot.py train` to store one)")
@@ -75,28 +82,38 @@ class Understanding:
         return self.classifier.rank(core)
 
 
-def _vectorizer_segmenter(classifier: IntentClassifier) -> Segmenter | None:
-    """The segmenter inside a loaded pipeline, so that one jieba instance serves both."""
-    try:
-        words = classifier.pipeline.named_steps["features"].transformer_list[0][1]
-        tokenizer = words.tokenizer
-    except (AttributeError, KeyError, IndexError):
-        return None
-    return tokenizer if isinstance(tokenizer, Segmenter) else None
+def _reused(previous: Understanding, normalizer: Normalizer, segmenter: Segmenter) -> tuple[Normalizer, Segmenter]:
+    """The previous normaliser and segmenter where the new ones would be equal (same typo table, same terms)."""
+    if previous.normalizer.corrections == normalizer.corrections:
+        normalizer = previous.normalizer
+    if previous.segmenter.words == segmenter.words:
+        segmenter = previous.segmenter
+    return normalizer, segmenter
 
 
-def _loadable(stored: tuple[str, dict[str, str], bytes]) -> IntentClassifier | None:
-    """The stored model, when it was pickled by the same libraries and loads; else None."""
+def _loadable(stored: tuple[str, dict[str, str], bytes], model_id: int | None, segmenter: Segmenter,
+              previous: Understanding | None = None) -> IntentClassifier | None:
+    """The stored model (id ``model_id``), when it is of today's format and loads; else None. One jieba
+    instance serves the classifier and the reading steps when the model was trained with ``segmenter``'s
+    terms; the previous classifier is kept when it was read from the same stored model (the same id and
+    fingerprint: a new model is inserted before the old one is deleted, so ids grow)."""
     fingerprint, made_with, blob = stored
     wanted = versions()
     if any(made_with.get(key) != wanted[key] for key in LIBRARIES):
-        log.warning("the stored model was made with other library versions (%s): not loaded", made_with)
+        log.warning("the stored model is of another format (%s): not loaded", made_with)
         return None
+    if previous is not None:
+        kept = previous.classifier
+        if model_id is not None and kept.stored == model_id and kept.fingerprint == fingerprint and \
+                (kept.segmenter is segmenter or kept.segmenter.words != segmenter.words):
+            return kept
     try:
-        return IntentClassifier.from_bytes(blob, fingerprint)
+        classifier = IntentClassifier.from_bytes(blob, fingerprint, segmenter)
     except Exception as exc:  # a model of an older pipeline may not fit today's code in any way
         log.warning("the stored model could not be loaded: %s", exc)
         return None
+    classifier.stored = model_id
+    return classifier
 
 
 def catalogue_names(kb: KnowledgeBase) -> tuple[str, ...]:

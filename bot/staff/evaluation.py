@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
 
 from intents.classifier import IntentClassifier, Prediction
 from intents.decide import OUT_OF_SCOPE, Thresholds
@@ -70,6 +68,8 @@ def evaluate(understanding: ReadingSteps, texts: list[str], labels: list[str], f
     ``extra`` (text, intent) pairs, the entries' question variants, join every
     fold's training data and are never held out. Raises :class:`Cancelled`
     between folds once ``stop`` is set."""
+    from sklearn.model_selection import StratifiedKFold  # training only: serving never imports scikit-learn
+
     normalized = [understanding.normalizer(t) for t in texts]
     always = [(understanding.normalizer(t), i) for t, i in extra]
     y = np.array(labels)
@@ -156,6 +156,8 @@ REPORT = {  # the report's words; the numbers' names (accuracy, macro-F1, prec, 
 
 def report_text(ev: Evaluation, limits: Thresholds, lang: str = "zh") -> str:
     """The cross-validated report for people: totals, per intent, the most confused pairs, the outcome rates."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
     head, confused_title, nothing, rates_line = REPORT["en" if lang == "en" else "zh"]
     pred = ev.predicted
     lines = [head.format(n=len(ev.labels), k=len(ev.classes)),

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from sklearn.metrics import accuracy_score, f1_score
-
 from bot.engine.assistant import Assistant
 from bot.engine.refresh import live_model_report
 from bot.engine.understanding import catalogue_names
@@ -120,6 +118,8 @@ def guarded_training(kb: KnowledgeBase, folds: int = FOLDS, force: bool = False,
     The only way a model becomes live. Notes the attempt (:func:`last_training`)
     whether or not the model was accepted. Raises ``Cancelled`` when ``stop`` is set.
     """
+    from sklearn.metrics import accuracy_score, f1_score  # training only: serving never imports scikit-learn
+
     reader = _reader(kb)
     examples = kb.examples()
     variants = [(e.text, e.intent) for e in kb.training_examples() if e.origin == "entry"]
