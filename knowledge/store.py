@@ -84,6 +84,8 @@ class KnowledgeBase:
         self._sessions: dict[str, tuple[str, str]] = {}  # session -> (state as JSON, updated_at)
         self._pseudonyms: dict[str, str] = {}
         self._stamp: tuple[tuple[int, int], tuple[str, int | None]] | None = None
+        self._glance: sqlite3.Connection | None = None  # small reads of the answer path (see _glancing)
+        self._glance_lock = threading.Lock()
         if path is not None and str(path) != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -107,8 +109,26 @@ class KnowledgeBase:
 
     def close(self) -> None:
         self.writer.close()
+        with self._glance_lock:
+            if self._glance is not None:
+                self._glance.close()
+                self._glance = None
         with self.lock:
             self._db.conn.close()
+
+    @contextlib.contextmanager
+    def _glancing(self) -> Iterator[sqlite3.Connection]:
+        """A connection for the answer path's small reads (the reload stamp, a dialogue state not in memory):
+        its own, so they never wait for :attr:`lock`, which a staff command or the inbox may hold while it
+        waits for the writer. It sees what is committed. A database in memory lends its one connection."""
+        if self._path is None:
+            with self.lock:
+                yield self._db.conn
+            return
+        with self._glance_lock:
+            if self._glance is None:
+                self._glance = sqlite3.connect(self._path, isolation_level=None, timeout=10, check_same_thread=False)
+            yield self._glance
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
@@ -393,8 +413,8 @@ class KnowledgeBase:
         """The dialogue state: from memory, else from disk (a state is saved to both)."""
         kept = self._sessions.get(session)
         if kept is None:
-            with self.lock:
-                row = self._db.execute("select state, updated_at from sessions where id = ?", [session]).fetchone()
+            with self._glancing() as conn:
+                row = conn.execute("select state, updated_at from sessions where id = ?", [session]).fetchone()
             if row is None:
                 return {}
             kept = self._keep(session, row[0], row[1])
@@ -476,9 +496,9 @@ class KnowledgeBase:
     def live_stamp(self) -> tuple[str, int | None]:
         """The content version and the id of the stored model: two primary-key look-ups in one statement,
         made only when the database changed since the last call (``PRAGMA data_version`` for other
-        connections' commits, ``total_changes`` for this one's). On the answer path: never waits for the writer."""
-        with self.lock:
-            conn = self._db.conn
+        connections' commits, ``total_changes`` for this one's). On the answer path: waits neither for the
+        writer nor for :attr:`lock`."""
+        with self._glancing() as conn:
             seen = (conn.execute("pragma data_version").fetchone()[0], conn.total_changes)
             if self._stamp is None or self._stamp[0] != seen:
                 row = conn.execute("select (select value from meta where key = 'content_version'), "
