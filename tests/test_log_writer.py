@@ -211,3 +211,14 @@ def test_forget_reaches_what_the_writer_holds_and_the_states_in_memory(tmp_path:
         tallies = conn.execute("select * from query_hours where n > 0").fetchall()
         columns = [r[1] for r in conn.execute("pragma table_info(query_hours)")]
     assert tallies == [] and columns == ["hour", "outcome", "intent", "undelivered", "n"]  # counts only
+
+
+def test_every_open_review_item_is_listed_past_a_thousand(tmp_path: Path) -> None:
+    from knowledge import review
+
+    with KnowledgeBase.open(tmp_path / "kb.sqlite") as kb:
+        for n in range(1205):
+            kb.log_query(record(f"第{n}个没有答案的问题 q{n}", outcome="fallback"), "fallback")
+        assert len(review.open_items(kb)) == 1205
+        assert sum(len(g.items) for g in review.open_groups(kb)) == 1205
+        assert collect(kb, datetime.now(timezone.utc) - timedelta(days=1)).open_reviews == 1205
