@@ -129,7 +129,7 @@ def finish_behind(kb: KnowledgeBase, update_id: int, waiting: bool = False, deli
     update's query and in order with it, so an update is never done before its answer is stored."""
     statements: list[Statement] = [(DELIVERED_SQL, (query_id,)) for query_id in delivered]
     statements.append((FINISH_SQL, (WAITING if waiting else DONE, now_iso(), update_id)))
-    kb.write_behind(statements)
+    kb.write_behind(statements, soon=True)  # each moment an answered update is not yet done may cost a duplicate
 
 
 DELIVERED_SQL = "update queries set delivery = 'delivered' where id = ?"

@@ -152,10 +152,10 @@ class KnowledgeBase:
         """Wait until every logged query and saved dialogue state is written."""
         self.writer.flush()
 
-    def write_behind(self, statements: Sequence[Statement]) -> None:
+    def write_behind(self, statements: Sequence[Statement], soon: bool = False) -> None:
         """Hand statements to the background writer: written together, after everything logged before them
-        (a database in memory writes them at once)."""
-        self.writer.put(statements)
+        (a database in memory writes them at once); ``soon``: without waiting for more to gather."""
+        self.writer.put(statements, soon)
 
     def _write_inline(self, statements: Sequence[Statement]) -> None:
         with self.lock, self._db.atomic():

@@ -53,20 +53,24 @@ class Writer:
             self._thread.start()
             atexit.register(self.close)
 
-    def put(self, statements: Sequence[Statement]) -> None:
-        """Hand over statements that are written together, after everything handed over before."""
+    def put(self, statements: Sequence[Statement], soon: bool = False) -> None:
+        """Hand over statements that are written together, after everything handed over before; ``soon``:
+        write them without letting more gather first (what gathers while a batch is written goes in the next)."""
         if self._thread is None:
             self._inline(statements)
             return
-        self._hand_over(statements)
+        self._hand_over(statements, soon)
 
-    def _hand_over(self, item: Sequence[Statement] | Task) -> None:
+    def _hand_over(self, item: Sequence[Statement] | Task, soon: bool = False) -> None:
         with self._changed:
             if self._closed:
                 raise RuntimeError("the knowledge base is closed")
             self._queue.append(item)
             self._handed += 1
-            if len(self._queue) == 1:  # the thread sleeps until a first statement comes; later ones just gather
+            if soon and not self._waited_for:
+                self._waited_for = True
+                self._changed.notify_all()
+            elif len(self._queue) == 1:  # the thread sleeps until a first statement comes; later ones just gather
                 self._changed.notify_all()
 
     def call(self, task: Task) -> None:
