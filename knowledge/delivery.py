@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from .store import KnowledgeBase, now_iso
+from .writer import Statement
 
 NEW, DONE, WAITING, ASIDE = "new", "done", "waiting", "aside"
 RETRYING, DELIVERED, FAILED = "retrying", "delivered", "failed"
@@ -121,6 +122,27 @@ def finish(kb: KnowledgeBase, update_id: int, waiting: bool = False, delivered: 
             kb.db.execute("update queries set delivery = 'delivered' where id = ?", [query_id])
         kb.db.execute("update inbox set status = ?, done_at = ? where update_id = ? and status in ('new', 'waiting')",
                       [WAITING if waiting else DONE, now_iso(), update_id])
+
+
+def finish_behind(kb: KnowledgeBase, update_id: int, waiting: bool = False, delivered: Iterable[int] = ()) -> None:
+    """:func:`finish`, handed to the background writer (it does not wait for the disk): written after the
+    update's query and in order with it, so an update is never done before its answer is stored."""
+    statements: list[Statement] = [(DELIVERED_SQL, (query_id,)) for query_id in delivered]
+    statements.append((FINISH_SQL, (WAITING if waiting else DONE, now_iso(), update_id)))
+    kb.write_behind(statements, soon=True)  # each moment an answered update is not yet done may cost a duplicate
+
+
+DELIVERED_SQL = "update queries set delivery = 'delivered' where id = ?"
+FINISH_SQL = "update inbox set status = ?, done_at = ? where update_id = ? and status in ('new', 'waiting')"
+EARLIER = "select query_id from inbox where update_id = ? and query_id is not null and query_id != ?"
+LINK_SQL = (*(f"delete from {table} where {column} in ({EARLIER})" for table, column in (
+    ("feedback", "query_id"), ("unanswered", "query_id"), ("queries", "id"))),
+    "update inbox set query_id = ? where update_id = ?")
+
+
+def link_query_behind(kb: KnowledgeBase, update_id: int, query_id: int) -> None:
+    """:func:`link_query`, handed to the background writer after the query's own row."""
+    kb.write_behind([(sql, (update_id, query_id)) for sql in LINK_SQL[:-1]] + [(LINK_SQL[-1], (query_id, update_id))])
 
 
 def set_aside(kb: KnowledgeBase, update_id: int, error: str) -> bool:

@@ -50,6 +50,7 @@ def forget(kb: KnowledgeBase, users: Iterable[str]) -> Removed:
         counts["reviews"] = _delete(kb, "unanswered", "user", keys) + _delete(kb, "unanswered", "query_id", query_ids)
         counts["queries"] = _delete(kb, "queries", "id", query_ids)
         counts["sessions"] = _delete(kb, "sessions", "id", keys)
+        kb.drop_kept_sessions(keys)  # the copies kept in memory too (what the writer held is written above)
         counts["handoffs"] = _delete(kb, "handoffs", "user", keys)
         counts["subscriptions"] = _delete(kb, "subscriptions", "user", keys)
         counts["inbox"] = _delete(kb, "inbox", "user", keys)
@@ -145,6 +146,7 @@ def purge(kb: KnowledgeBase, days: float, now: datetime | None = None) -> Remove
         if days > 0:
             cutoff = _iso(moment - timedelta(days=days))
             counts.update(_purge_logs(kb, cutoff))
+            kb.drop_kept_sessions(before=cutoff)
     return Removed({k: v for k, v in counts.items() if v})
 
 

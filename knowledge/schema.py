@@ -9,6 +9,7 @@ old one.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -198,6 +199,78 @@ def _m005_delivery(db: sqlite_utils.Database) -> None:
     db.table("feedback").create_index(["user"])
 
 
+HOUR = "substr({row}.ts, 1, 13)"
+TENTHS = "cast(round({row}.latency_ms * 10) as integer)"
+UNSEEN = "coalesce({row}.delivery in ('retrying', 'failed'), 0)"
+TALLY_IN = (
+    f"insert into query_hours (hour, outcome, intent, undelivered, n) select {HOUR}, coalesce({{row}}.outcome, ''), "
+    f"coalesce({{row}}.intent, ''), {UNSEEN}, 1 where {{row}}.ts is not null "
+    "on conflict (hour, outcome, intent, undelivered) do update set n = n + 1; "
+    f"insert into latency_hours (hour, tenths, n) select {HOUR}, {TENTHS}, 1 "
+    "where {row}.ts is not null and {row}.latency_ms is not null on conflict (hour, tenths) do update set n = n + 1;")
+TALLY_OUT = (
+    f"update query_hours set n = n - 1 where {{row}}.ts is not null and hour = {HOUR} "
+    f"and outcome = coalesce({{row}}.outcome, '') and intent = coalesce({{row}}.intent, '') "
+    f"and undelivered = {UNSEEN}; "
+    f"update latency_hours set n = n - 1 where {{row}}.ts is not null and {{row}}.latency_ms is not null "
+    f"and hour = {HOUR} and tenths = {TENTHS};")
+TALLIED_CHANGED = " or ".join([f"old.{column} is not new.{column}" for column in ("ts", "outcome", "intent", "latency_ms")]
+                             + [f"{UNSEEN.format(row='old')} != {UNSEEN.format(row='new')}"])
+"""An update that moves a query to other tallies (a reply marked delivered moves nothing)."""
+
+
+def _m010_stats_index(db: sqlite_utils.Database) -> None:
+    """Statistics whose cost grows with the hours of the period, not with the rows of the log.
+
+    ``query_hours`` counts the queries of each UTC hour by outcome, intent and
+    whether the reply is undelivered (``delivery`` retrying or failed), and
+    ``latency_hours`` their latencies in tenths of a millisecond: counts only, no
+    person, no text. Triggers keep both equal to the log through every insert,
+    delete (forget, retention) and update (a change of ``delivery`` only when it
+    moves a reply into or out of undelivered). Open review items and feedback get
+    an index on their time.
+    """
+    db.execute("create table query_hours (hour text not null, outcome text not null, intent text not null, "
+               "undelivered integer not null, n integer not null, primary key (hour, outcome, intent, undelivered)) "
+               "without rowid")
+    db.execute("create table latency_hours (hour text not null, tenths integer not null, n integer not null, "
+               "primary key (hour, tenths)) without rowid")
+    db.execute("insert into query_hours select substr(ts, 1, 13), coalesce(outcome, ''), coalesce(intent, ''), "
+               "coalesce(delivery in ('retrying', 'failed'), 0), count(*) from queries where ts is not null "
+               "group by 1, 2, 3, 4")
+    db.execute("insert into latency_hours select substr(ts, 1, 13), cast(round(latency_ms * 10) as integer), count(*) "
+               "from queries where ts is not null and latency_ms is not null group by 1, 2")
+    db.execute(f"create trigger queries_tally_insert after insert on queries begin {TALLY_IN.format(row='new')} end")
+    db.execute(f"create trigger queries_tally_delete after delete on queries begin {TALLY_OUT.format(row='old')} end")
+    db.execute(f"create trigger queries_tally_update after update on queries when {TALLIED_CHANGED} "
+               f"begin {TALLY_OUT.format(row='old')} {TALLY_IN.format(row='new')} end")
+    db.table("unanswered").create_index(["status", "ts"])
+    db.table("feedback").create_index(["ts"])
+
+
+def _m011_query_ids(db: sqlite_utils.Database) -> None:
+    """Query ids are never reused (AUTOINCREMENT), and a process can reserve a block of them by raising
+    the counter in ``sqlite_sequence``: a reply carries its query id before the background writer writes the row."""
+    table = "queries"
+    sql = db.execute("select sql from sqlite_master where type = 'table' and name = ?", [table]).fetchone()[0]
+    if "autoincrement" in sql.lower():
+        return
+    rebuilt, found = re.subn(r"^(\s*CREATE\s+TABLE\s+)(\[queries\]|\"queries\"|queries)", r"\1[queries_rebuilt]", sql,
+                             count=1, flags=re.IGNORECASE)
+    rebuilt, keyed = re.subn(r"(\[id\]|\"id\"|\bid\b)\s+INTEGER\s+PRIMARY\s+KEY", r"\1 INTEGER PRIMARY KEY AUTOINCREMENT",
+                             rebuilt, count=1, flags=re.IGNORECASE)
+    if not (found and keyed):
+        raise RuntimeError(f"cannot read the definition of {table}: {sql}")
+    extras = [r[0] for r in db.execute("select sql from sqlite_master where tbl_name = ? and type in ('index', 'trigger') "
+                                       "and sql is not null order by type, name", [table]).fetchall()]
+    db.execute(rebuilt)
+    db.execute(f"insert into [queries_rebuilt] select * from [{table}]")
+    db.execute(f"drop table [{table}]")
+    db.execute(f"alter table [queries_rebuilt] rename to [{table}]")
+    for statement in extras:
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_telegram", _m002_telegram),
@@ -207,6 +280,8 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("006_dialogue", _m006_dialogue),
     ("008_eligibility", _m008_eligibility),
     ("009_topic_subscriptions", _m009_topic_subscriptions),
+    ("010_stats_index", _m010_stats_index),
+    ("011_query_ids", _m011_query_ids),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

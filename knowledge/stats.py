@@ -1,7 +1,8 @@
 """Insight for managers: what people asked over a period and how well it went.
 
-:func:`collect` reads the ``queries``, ``feedback`` and ``unanswered`` tables
-(plain SQL, bound parameters) and returns one :class:`Stats`: queries per day by
+:func:`collect` reads the hourly tallies of the ``queries`` log and the
+``feedback`` and ``unanswered`` tables (plain SQL, bound parameters, on a
+connection of its own) and returns one :class:`Stats`: queries per day by
 outcome, the rates of the outcomes, the helpful ratio of the feedback, the top
 intents, the top open review questions and the median latency. Outcome rates are
 shares of the *questions* (every query except small talk); small talk is counted
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import statistics
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -135,53 +135,138 @@ def _iso(moment: datetime) -> str:
 
 def collect(kb: KnowledgeBase, since: datetime, now: datetime | None = None, top: int = 10,
             zone: str = "UTC") -> Stats:
-    """The statistics of the queries logged from ``since`` up to ``now``; days are those of ``zone``."""
+    """The statistics of the queries logged from ``since`` up to ``now``; days are those of ``zone``.
+
+    Read on a connection of their own (answers never wait behind them), from the
+    hourly tallies of the log (``query_hours``, ``latency_hours``, migration
+    010_stats_index) for the whole hours of the period and from the log itself
+    for the two partial hours at its ends: the cost grows with the hours of the
+    period, not with its queries. The median latency is that of the latencies to
+    the tenth of a millisecond the tallies keep.
+    """
     now = now or datetime.now(timezone.utc)
     start, end = _iso(since), _iso(now)
     local = ZoneInfo(zone)
-    with kb.lock:
-        outcomes = _outcomes(kb, start, end)
-        helpful, not_helpful = _feedback(kb, start, end)
-        per_day = _per_day(kb, start, end, since.astimezone(local).date(), now.astimezone(local).date(), local)
-        intents = _top_intents(kb, start, end, top)
-        open_items = _open_items(kb, start, end)
-        latencies = [r["latency_ms"] for r in kb.db.query(
-            "select latency_ms from queries where ts >= ? and ts <= ? and latency_ms is not null", [start, end])]
+    first, last = since.astimezone(local).date(), now.astimezone(local).date()
+    with kb.reading() as db:
+        tally = _tally(db, since, now)
+        helpful, not_helpful = _feedback(db, start, end)
+        open_items = _open_items(db, start, end)
+        per_day = _per_day(tally, first, last, local) if _whole_hours(local, first, last) \
+            else _per_day_from_rows(db, start, end, first, last, local)
+    outcomes = _outcomes(tally)
     questions = sum(outcomes.values()) - outcomes.get(SMALLTALK, 0)
     return Stats(
         since=start, until=end, zone=zone, total=sum(outcomes.values()), outcomes=outcomes,
         rates={o: (outcomes.get(o, 0) / questions if questions else 0.0) for o in OUTCOMES},
-        per_day=per_day, helpful=helpful, not_helpful=not_helpful, top_intents=intents,
+        per_day=per_day, helpful=helpful, not_helpful=not_helpful, top_intents=_top_intents(tally, top),
         top_unanswered=_group_questions(open_items)[:top], open_reviews=len(open_items),
-        median_latency_ms=round(statistics.median(latencies), 1) if latencies else None,
+        median_latency_ms=_median_tenths(tally.tenths),
     )
 
 
-def _outcomes(kb: KnowledgeBase, start: str, end: str) -> dict[str, int]:
+@dataclass
+class _Tally:
+    """Queries by (UTC hour, outcome as seen), committed queries by intent, latencies by tenths of a millisecond."""
+
+    hours: dict[tuple[str, str], int]
+    intents: dict[str, int]
+    tenths: dict[int, int]
+
+    def add(self, db: Any, sql: dict[str, str], params: list[str]) -> None:
+        committed = list(COMMITTED)
+        for hour, outcome, n in db.execute(sql["hours"], params):
+            self.hours[(hour, outcome)] = self.hours.get((hour, outcome), 0) + n
+        for intent, n in db.execute(sql["intents"].format(marks=", ".join("?" * len(committed))), params + committed):
+            self.intents[intent] = self.intents.get(intent, 0) + n
+        for tenths, n in db.execute(sql["tenths"], params):
+            self.tenths[tenths] = self.tenths.get(tenths, 0) + n
+
+
+FROM_TALLIES = {  # whole hours: the tallies, summed by SQLite
+    "hours": f"select hour, case when undelivered then '{UNDELIVERED}' else outcome end, sum(n) from query_hours "
+             "where hour >= ? and hour < ? group by 1, 2 having sum(n) > 0",
+    "intents": "select intent, sum(n) from query_hours where hour >= ? and hour < ? and intent != '' "
+               "and outcome in ({marks}) group by 1 having sum(n) > 0",
+    "tenths": "select tenths, sum(n) from latency_hours where hour >= ? and hour < ? group by 1 having sum(n) > 0",
+}
+FROM_ROWS = {  # the partial hours at the ends of the period: the log, through its ts index
+    "hours": f"select substr(ts, 1, 13), coalesce({SEEN}, ''), count(*) from queries where ts >= ? and ts {{op}} ? "
+             "group by 1, 2",
+    "intents": "select intent, count(*) from queries where ts >= ? and ts {op} ? and intent != '' "
+               "and outcome in ({{marks}}) group by 1",
+    "tenths": "select cast(round(latency_ms * 10) as integer), count(*) from queries "
+              "where ts >= ? and ts {op} ? and latency_ms is not null group by 1",
+}
+
+
+def _rows(op: str) -> dict[str, str]:
+    return {name: sql.format(op=op) for name, sql in FROM_ROWS.items()}
+
+
+def _tally(db: Any, since: datetime, now: datetime) -> _Tally:
+    """Whole hours from the tallies, the partial hours at both ends from the log."""
+    tally = _Tally({}, {}, {})
+    first = since.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    if first < since:
+        first += timedelta(hours=1)
+    last = now.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    if first >= last:  # less than one whole hour: the log alone
+        tally.add(db, _rows("<="), [_iso(since), _iso(now)])
+        return tally
+    tally.add(db, FROM_TALLIES, [first.strftime("%Y-%m-%dT%H"), last.strftime("%Y-%m-%dT%H")])
+    tally.add(db, _rows("<"), [_iso(since), _iso(first)])
+    tally.add(db, _rows("<="), [_iso(last), _iso(now)])
+    return tally
+
+
+def _outcomes(tally: _Tally) -> dict[str, int]:
     counts = {o: 0 for o in (*OUTCOMES, SMALLTALK)}
-    for row in kb.db.query(f"select {SEEN} as outcome, count(*) as n from queries where ts >= ? and ts <= ? "
-                           "group by 1",
-                           [start, end]):
-        counts[row["outcome"] or "unknown"] = row["n"]
+    for (_, outcome), n in tally.hours.items():
+        counts[outcome or "unknown"] = counts.get(outcome or "unknown", 0) + n
     return counts
 
 
-def _feedback(kb: KnowledgeBase, start: str, end: str) -> tuple[int, int]:
-    rows = list(kb.db.query(
-        "select coalesce(sum(helpful = 1), 0) as good, coalesce(sum(helpful = 0), 0) as bad "
-        "from feedback where ts >= ? and ts <= ?", [start, end]))
-    return int(rows[0]["good"]), int(rows[0]["bad"])
+def _feedback(db: Any, start: str, end: str) -> tuple[int, int]:
+    good, bad = db.execute("select coalesce(sum(helpful = 1), 0), coalesce(sum(helpful = 0), 0) "
+                           "from feedback where ts >= ? and ts <= ?", [start, end]).fetchone()
+    return int(good), int(bad)
 
 
-def _per_day(kb: KnowledgeBase, start: str, end: str, first: date, last: date, zone: ZoneInfo) -> tuple[Day, ...]:
+def _whole_hours(zone: ZoneInfo, first: date, last: date) -> bool:
+    """Every UTC hour of the period lies within one day of ``zone`` (its offsets are whole hours)."""
+    days = {first, last, *(first + timedelta(days=d) for d in range(0, (last - first).days, 30))}
+    moments = [datetime(d.year, d.month, d.day, h, tzinfo=zone) for d in days for h in (0, 12)]
+    return all(int(offset.total_seconds()) % 3600 == 0
+               for offset in (m.utcoffset() for m in moments) if offset is not None)
+
+
+def _per_day(tally: _Tally, first: date, last: date, zone: ZoneInfo) -> tuple[Day, ...]:
     """Every day of the period in ``zone``, also those without queries (a chart must show the gaps)."""
     counts: dict[str, dict[str, int]] = {}
-    for row in kb.db.query(
-            f"select substr(ts, 1, 16) as minute, {SEEN} as outcome, count(*) as n from queries "
-            "where ts >= ? and ts <= ? group by 1, 2", [start, end]):
-        day = datetime.fromisoformat(row["minute"]).replace(tzinfo=timezone.utc).astimezone(zone).date().isoformat()
-        outcome = row["outcome"] or "unknown"
-        counts.setdefault(day, {})[outcome] = counts.get(day, {}).get(outcome, 0) + row["n"]
+    days: dict[str, str] = {}
+    for (hour, outcome), n in tally.hours.items():
+        day = days.get(hour)
+        if day is None:
+            day = days[hour] = datetime.fromisoformat(hour + ":00").replace(tzinfo=timezone.utc) \
+                .astimezone(zone).date().isoformat()
+        those = counts.setdefault(day, {})
+        those[outcome or "unknown"] = those.get(outcome or "unknown", 0) + n
+    return _days(counts, first, last)
+
+
+def _per_day_from_rows(db: Any, start: str, end: str, first: date, last: date, zone: ZoneInfo) -> tuple[Day, ...]:
+    """The same from the log by minute, for a zone whose days do not begin on a whole UTC hour."""
+    counts: dict[str, dict[str, int]] = {}
+    for minute, outcome, n in db.execute(f"select substr(ts, 1, 16), {SEEN}, count(*) from queries "
+                                         "where ts >= ? and ts <= ? group by 1, 2", [start, end]):
+        day = datetime.fromisoformat(minute).replace(tzinfo=timezone.utc).astimezone(zone).date().isoformat()
+        those = counts.setdefault(day, {})
+        those[outcome or "unknown"] = those.get(outcome or "unknown", 0) + n
+    return _days(counts, first, last)
+
+
+def _days(counts: dict[str, dict[str, int]], first: date, last: date) -> tuple[Day, ...]:
     days = []
     for offset in range((last - first).days + 1):
         day = (first + timedelta(days=offset)).isoformat()
@@ -190,18 +275,28 @@ def _per_day(kb: KnowledgeBase, start: str, end: str, first: date, last: date, z
     return tuple(days)
 
 
-def _top_intents(kb: KnowledgeBase, start: str, end: str, top: int) -> tuple[IntentCount, ...]:
-    marks = ", ".join("?" for _ in COMMITTED)
-    rows = kb.db.query(
-        f"select intent, count(*) as n from queries where ts >= ? and ts <= ? and intent is not null "
-        f"and outcome in ({marks}) group by intent order by n desc, intent limit ?", [start, end, *COMMITTED, top])
-    return tuple(IntentCount(r["intent"], r["n"]) for r in rows)
+def _top_intents(tally: _Tally, top: int) -> tuple[IntentCount, ...]:
+    ranked = sorted(tally.intents.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return tuple(IntentCount(intent, n) for intent, n in ranked)
 
 
-def _open_items(kb: KnowledgeBase, start: str, end: str) -> list[dict[str, Any]]:
-    return list(kb.db.query(
-        "select id, ts, text from unanswered where status = 'open' and ts >= ? and ts <= ? order by id",
-        [start, end]))
+def _median_tenths(tenths: dict[int, int]) -> float | None:
+    """The median latency in milliseconds, to the tenth the tallies keep (None without latencies)."""
+    total = sum(tenths.values())
+    if not total:
+        return None
+    wanted, seen, middle = ((total - 1) // 2, total // 2), 0, list[int]()
+    for value, n in sorted(tenths.items()):
+        while len(middle) < 2 and seen + n > wanted[len(middle)]:
+            middle.append(value)
+        seen += n
+    return round(sum(middle) / 20, 1)
+
+
+def _open_items(db: Any, start: str, end: str) -> list[dict[str, Any]]:
+    rows = db.execute("select id, ts, text from unanswered where status = 'open' and ts >= ? and ts <= ? order by id",
+                      [start, end])
+    return [{"id": r[0], "ts": r[1], "text": r[2]} for r in rows]
 
 
 def _group_questions(items: list[dict[str, Any]]) -> tuple[OpenQuestion, ...]:

@@ -3,10 +3,19 @@
 A library of plain verbs over one SQLite file (or ``:memory:`` for tests) that
 returns dataclasses. Every multi-row write is atomic. One lock serialises use of
 the connection, so the Telegram process may call it from worker threads.
+
+The answer path does not wait for the disk: ``log_query`` and ``save_session``
+hand their writes to the background :class:`~knowledge.writer.Writer` (query ids
+come from a block reserved in the database, so a reply carries its id before
+the row is written), and dialogue states are kept in memory as well. Every
+other verb reads and writes through :attr:`KnowledgeBase.db`, which first waits
+until the writer has written what it was handed, so reads see every logged query.
+Long reads for staff (statistics) use a connection of their own (:meth:`reading`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -16,7 +25,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
@@ -37,8 +46,19 @@ from .models import (
 from .rules import Eligibility, parse_eligibility
 from .schema import migrate
 from .seedfiles import Dataset, training_examples
+from .writer import Statement, Writer, values
 
 CONTENT_TABLES = ("intents", "contacts", "sources", "facts", "entries", "terms", "catalogue", "examples")
+QUERY_ID_BLOCK = 256  # query ids a process reserves at a time
+SESSIONS_KEPT = 20_000  # dialogue states kept in memory (the least recently used are read again from disk)
+SESSION_UPSERT = ("insert into sessions (id, state, updated_at) values (?, ?, ?) on conflict(id) do "
+                  "update set state = excluded.state, updated_at = excluded.updated_at")
+QUERY_INSERT = ("insert into queries (id, ts, user, session, channel, text, lang, intent, confidence, outcome, "
+                "entry_id, latency_ms, candidates) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+REVIEW_INSERT = ("insert into unanswered (query_id, ts, user, text, reason, candidates, status) "
+                 "values (?, ?, ?, ?, ?, ?, 'open')")
+UNORDERED = frozenset({SESSION_UPSERT, QUERY_INSERT, REVIEW_INSERT})
+"""Statements the writer may gather into one ``executemany`` each: they do not depend on one another."""
 
 
 def now_iso() -> str:
@@ -52,26 +72,95 @@ def _json(value: Any) -> str:
 class KnowledgeBase:
     """Open with :meth:`open`; close with :meth:`close` (or use as a context manager)."""
 
-    def __init__(self, conn: sqlite3.Connection):
-        self.db = sqlite_utils.Database(conn)
+    def __init__(self, conn: sqlite3.Connection, path: Path | str | None = None):
+        """``path``: the file behind ``conn``, for the background writer's own connection (none: write inline)."""
+        self._db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()
         self._key: bytes | None = None
-        migrate(self.db)
+        self._ids = threading.Lock()
+        self._next_id, self._last_id = 1, 0
+        self._spare: tuple[int, int] | None = None
+        self._reserving = False
+        self._sessions: dict[str, tuple[str, str]] = {}  # session -> (state as JSON, updated_at)
+        self._pseudonyms: dict[str, str] = {}
+        self._stamp: tuple[tuple[int, int], tuple[str, int | None]] | None = None
+        self._glance: sqlite3.Connection | None = None  # small reads of the answer path (see _glancing)
+        self._glance_lock = threading.Lock()
+        if path is not None and str(path) != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        migrate(self._db)
+        self._path = None if path is None or str(path) == ":memory:" else str(path)
+        self.writer = Writer(self._path, self._write_inline, UNORDERED)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The database, once what was handed to the background writer is written (outside transactions)."""
+        if not self._db.conn.in_transaction:
+            self.writer.flush()
+        return self._db
 
     @classmethod
     def open(cls, path: Path | str) -> "KnowledgeBase":
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
-        kb = cls(conn)
-        if str(path) != ":memory:":
-            kb.db.execute("PRAGMA journal_mode=WAL")
-            kb.db.execute("PRAGMA synchronous=NORMAL")
-        return kb
+        return cls(conn, path)
 
     def close(self) -> None:
+        self.writer.close()
+        with self._glance_lock:
+            if self._glance is not None:
+                self._glance.close()
+                self._glance = None
         with self.lock:
-            self.db.conn.close()
+            self._db.conn.close()
+
+    @contextlib.contextmanager
+    def _glancing(self) -> Iterator[sqlite3.Connection]:
+        """A connection for the answer path's small reads (the reload stamp, a dialogue state not in memory):
+        its own, so they never wait for :attr:`lock`, which a staff command or the inbox may hold while it
+        waits for the writer. It sees what is committed. A database in memory lends its one connection."""
+        if self._path is None:
+            with self.lock:
+                yield self._db.conn
+            return
+        with self._glance_lock:
+            if self._glance is None:
+                self._glance = sqlite3.connect(self._path, isolation_level=None, timeout=10, check_same_thread=False)
+            yield self._glance
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own for a long read (statistics), so that answers never wait behind it.
+
+        What the background writer was handed is written first. A database in
+        memory has one connection: it is lent under the lock.
+        """
+        self.writer.flush()
+        if self._path is None:
+            with self.lock:
+                yield self._db.conn
+            return
+        conn = sqlite3.connect(Path(self._path).resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def flush(self) -> None:
+        """Wait until every logged query and saved dialogue state is written."""
+        self.writer.flush()
+
+    def write_behind(self, statements: Sequence[Statement], soon: bool = False) -> None:
+        """Hand statements to the background writer: written together, after everything logged before them
+        (a database in memory writes them at once); ``soon``: without waiting for more to gather."""
+        self.writer.put(statements, soon)
+
+    def _write_inline(self, statements: Sequence[Statement]) -> None:
+        with self.lock, self._db.atomic():
+            for sql, params in statements:
+                self._db.execute(sql, list(values(params)))
 
     def __enter__(self) -> "KnowledgeBase":
         return self
@@ -201,10 +290,15 @@ class KnowledgeBase:
     # ------------------------------------------------------------ logs
 
     def pseudonym(self, channel: str, raw_id: object) -> str:
-        """A stable pseudonymous id: HMAC of the raw id with a per-database secret."""
-        key = self._secret()
-        digest = hmac.new(key, f"{channel}:{raw_id}".encode(), hashlib.sha256).hexdigest()
-        return digest[:20]
+        """A stable pseudonymous id: HMAC of the raw id with a per-database secret (remembered a while)."""
+        name = f"{channel}:{raw_id}"
+        known = self._pseudonyms.get(name)
+        if known is None:
+            known = hmac.new(self._secret(), name.encode(), hashlib.sha256).hexdigest()[:20]
+            if len(self._pseudonyms) >= SESSIONS_KEPT:
+                self._pseudonyms.clear()
+            self._pseudonyms[name] = known
+        return known
 
     def _secret(self) -> bytes:
         if self._key is not None:
@@ -224,24 +318,47 @@ class KnowledgeBase:
             return bytes.fromhex(rows[0]["value"])
 
     def log_query(self, record: QueryRecord, review_reason: str | None = None) -> int:
-        """Log one question; with ``review_reason`` it also enters the review queue.
+        """Log one question; with ``review_reason`` it also enters the review queue. Returns its id at once:
+        the background writer writes the row (plain bound SQL, no table inspection)."""
+        stamp, query_id = now_iso(), self._query_id()
 
-        Plain bound SQL: this runs for every message, and sqlite-utils' insert
-        inspects the table on each call.
-        """
-        stamp = now_iso()
-        candidates = _json([list(c) for c in record.candidates])
-        with self.lock, self.db.atomic():
-            cursor = self.db.execute(
-                "insert into queries (ts, user, session, channel, text, lang, intent, confidence, outcome, "
-                "entry_id, latency_ms, candidates) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [stamp, record.user, record.session, record.channel, record.text, record.lang, record.intent,
-                 round(record.confidence, 4), record.outcome, record.entry_id, round(record.latency_ms, 3),
-                 candidates])
-            query_id = int(cursor.lastrowid or 0)
-            if review_reason:
-                self._enqueue(query_id, stamp, record.user, record.text, review_reason, candidates)
+        def row() -> tuple[object, ...]:  # encoded by the writer's thread, off the answer path
+            return (query_id, stamp, record.user, record.session, record.channel, record.text, record.lang,
+                    record.intent, round(record.confidence, 4), record.outcome, record.entry_id,
+                    round(record.latency_ms, 3), _json([list(c) for c in record.candidates]))
+
+        def review() -> tuple[object, ...]:
+            return query_id, stamp, record.user, record.text, review_reason, _json([list(c) for c in record.candidates])
+
+        statements: list[Statement] = [(QUERY_INSERT, row)]
+        if review_reason:
+            statements.append((REVIEW_INSERT, review))
+        self.writer.put(statements)
         return query_id
+
+    def _query_id(self) -> int:
+        """The next id of this process's block. When a block is taken into use, the writer's thread
+        reserves the next one, so the answer path reserves only for its very first query."""
+        with self._ids:
+            if self._next_id > self._last_id:
+                block, self._spare = self._spare, None
+                if block is None:
+                    with self.lock:
+                        block = reserve_query_ids(self._db.conn, QUERY_ID_BLOCK)
+                self._next_id, self._last_id = block
+                if self._path is not None and not self._reserving:
+                    self._reserving = True
+                    self.writer.call(self._reserve_spare)
+            self._next_id += 1
+            return self._next_id - 1
+
+    def _reserve_spare(self, conn: sqlite3.Connection) -> None:
+        """(In the writer's thread.) The block after the one in use. It takes no lock: a thread holding
+        ``_ids`` may be waiting for ``lock``, whose holder may be waiting for this thread (a flush)."""
+        try:
+            self._spare = reserve_query_ids(conn, QUERY_ID_BLOCK)
+        finally:
+            self._reserving = False
 
     def _enqueue(self, query_id: int | None, stamp: str, user: str, text: str, reason: str, cands: str) -> int:
         cursor = self.db.execute(
@@ -293,22 +410,45 @@ class KnowledgeBase:
     # ------------------------------------------------------------ sessions and users
 
     def load_session(self, session: str, max_age_minutes: float | None = None) -> dict[str, Any]:
-        with self.lock:
-            rows = list(self.db.query("select state, updated_at from sessions where id = ?", [session]))
-        if not rows:
-            return {}
-        state: dict[str, Any] = json.loads(rows[0]["state"])
+        """The dialogue state: from memory, else from disk (a state is saved to both)."""
+        kept = self._sessions.get(session)
+        if kept is None:
+            with self._glancing() as conn:
+                row = conn.execute("select state, updated_at from sessions where id = ?", [session]).fetchone()
+            if row is None:
+                return {}
+            kept = self._keep(session, row[0], row[1])
+        state: dict[str, Any] = json.loads(kept[0])
         if max_age_minutes is not None and "context" in state:
-            age = datetime.now(timezone.utc) - datetime.fromisoformat(rows[0]["updated_at"])
+            age = datetime.now(timezone.utc) - datetime.fromisoformat(kept[1])
             if age > timedelta(minutes=max_age_minutes):
                 state.pop("context")
         return state
 
     def save_session(self, session: str, state: dict[str, Any]) -> None:
-        with self.lock, self.db.atomic():
-            self.db.execute("insert into sessions (id, state, updated_at) values (?, ?, ?) on conflict(id) do "
-                            "update set state = excluded.state, updated_at = excluded.updated_at",
-                            [session, _json(state), now_iso()])
+        """Keep the state in memory now; the background writer writes it behind."""
+        text, stamp = _json(state), now_iso()
+        self._keep(session, text, stamp)
+        self.writer.put([(SESSION_UPSERT, (session, text, stamp))])
+
+    def _keep(self, session: str, state: str, updated_at: str) -> tuple[str, str]:
+        kept = self._sessions[session] = (state, updated_at)
+        if len(self._sessions) > SESSIONS_KEPT:
+            try:
+                del self._sessions[next(iter(self._sessions))]
+            except (KeyError, RuntimeError, StopIteration):  # another thread changed it meanwhile
+                pass
+        return kept
+
+    def drop_kept_sessions(self, sessions: Iterable[str] = (), before: str | None = None) -> None:
+        """Forget the dialogue states kept in memory of these sessions, and those saved before ``before``
+        (ISO UTC): call with the rows' deletion (``/forget``, retention), so none is written again."""
+        for session in sessions:
+            self._sessions.pop(session, None)
+        if before is not None:
+            for session, (_, updated_at) in list(self._sessions.items()):
+                if updated_at < before:
+                    self._sessions.pop(session, None)
 
     def forget_user(self, user: str) -> int:
         """Delete everything stored about one pseudonymous user; returns rows removed."""
@@ -317,6 +457,7 @@ class KnowledgeBase:
             for table, column in (("queries", "user"), ("unanswered", "user"), ("feedback", "user"),
                                   ("sessions", "id"), ("subscriptions", "user")):
                 removed += self.db.execute(f"delete from [{table}] where [{column}] = ?", [user]).rowcount
+            self.drop_kept_sessions([user])
         return removed
 
     # ------------------------------------------------------------ broadcast subscriptions
@@ -353,11 +494,17 @@ class KnowledgeBase:
             self.db.execute("delete from models where id != ?", [new_id])
 
     def live_stamp(self) -> tuple[str, int | None]:
-        """The content version and the id of the stored model: two primary-key look-ups in one statement."""
-        with self.lock:
-            row = self.db.execute("select (select value from meta where key = 'content_version'), "
-                                  "(select max(id) from models)").fetchone()
-        return str(row[0] or "0"), row[1]
+        """The content version and the id of the stored model: two primary-key look-ups in one statement,
+        made only when the database changed since the last call (``PRAGMA data_version`` for other
+        connections' commits, ``total_changes`` for this one's). On the answer path: waits neither for the
+        writer nor for :attr:`lock`."""
+        with self._glancing() as conn:
+            seen = (conn.execute("pragma data_version").fetchone()[0], conn.total_changes)
+            if self._stamp is None or self._stamp[0] != seen:
+                row = conn.execute("select (select value from meta where key = 'content_version'), "
+                                   "(select max(id) from models)").fetchone()
+                self._stamp = (seen, (str(row[0] or "0"), row[1]))
+            return self._stamp[1]
 
     def model_report(self) -> dict[str, Any]:
         """The report stored with the live model (``{}`` when there is none)."""
@@ -466,6 +613,23 @@ class KnowledgeBase:
     def forget_handoffs(self, user: str) -> int:
         with self.lock, self.db.atomic():
             return int(self.db.execute("delete from handoffs where user = ?", [user]).rowcount)
+
+
+def reserve_query_ids(conn: sqlite3.Connection, count: int) -> tuple[int, int]:
+    """Raise the query log's AUTOINCREMENT counter by ``count``: the ids ``(first, last)`` below it are the
+    caller's alone (no other process reserves them, and SQLite never gives them to a plain insert)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        top = conn.execute("select max(coalesce((select seq from sqlite_sequence where name = 'queries'), 0), "
+                           "coalesce((select max(id) from queries), 0))").fetchone()[0]
+        if conn.execute("update sqlite_sequence set seq = ? where name = 'queries'", [top + count]).rowcount == 0:
+            conn.execute("insert into sqlite_sequence (name, seq) values ('queries', ?)", [top + count])
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return top + 1, top + count
 
 
 @dataclass(frozen=True)

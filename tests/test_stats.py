@@ -46,6 +46,7 @@ def ask_all(assistant: Assistant) -> list[tuple[int, str]]:
     replies = [assistant.handle(text, session=f"s{i}", user=f"u{i}") for i, (text, _) in enumerate(QUESTIONS)]
     logged = [(r.query_id, r.outcome) for r in replies if r.query_id is not None]
     assert len(logged) == len(QUESTIONS)  # every question is logged
+    assistant.kb.flush()  # the background writer has written them (backdate reads through a connection of its own)
     return logged
 
 

@@ -82,6 +82,7 @@ class Assistant:
         intents = self.kb.intents()
         self.policy_intents = frozenset(i.id for i in intents if i.kind == "policy")
         contacts, entries = self.kb.contacts(), self.kb.entries()
+        self.entries = entries  # the active entries, read at each reload (the answer path reads no disk)
         self._entries = {e.id: e for e in entries if e.status == "active"}
         self.catalogue = catalogue.Catalogue(self.kb.catalogue(), entries)
         self.composer = Composer(intents, contacts, Register(self.kb.sources(), self.kb.facts()))
@@ -191,7 +192,7 @@ class Assistant:
         if listed is not None:  # an occupation named: the imported list says, or the honest entry does
             entry = listed.entry or entry
         reply = self.composer.answer(entry, lang, top, cands, topic, topic_entry, body=listed.text if listed else None)
-        reply = with_offer(reply, entry, self.kb.entries, self.composer)
+        reply = with_offer(reply, entry, lambda: self.entries, self.composer)
         reply = self._with_assumptions(reply, entry, state.carried(case), lang)
         previous = state.topic
         text = previous.text if previous and resolution.continued and previous.subject == subject else reading.core
@@ -346,6 +347,11 @@ class Assistant:
     # Staff change the database from other processes (kb edits, review decisions,
     # train). refresh() notices with one indexed look-up (meta content_version and
     # the id of the stored model) and reloads content and classifier.
+
+    def current(self) -> bool:
+        """True when content and model are those of the database, so ``handle`` will not reload first
+        (the Telegram layer then answers on its event loop: the answer path never waits for the disk)."""
+        return live_stamp(self.kb) == self._loaded_stamp
 
     def refresh(self) -> bool:
         """Reload content and the classifier if the database changed since they were loaded.

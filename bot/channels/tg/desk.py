@@ -1,8 +1,11 @@
 """The Telegram channel's service desk: the Assistant and the hand-off records, channel-free.
 
 Handlers call these blocking methods through ``asyncio.to_thread``: each one
-may read or write SQLite. Nothing here imports ``telegram``; a ``Who`` names the
-person and chat an update came from.
+may read or write SQLite. The exception is ``handle`` while the assistant is
+``current``: answering then reads and writes memory only (the log, the link to
+the update and the dialogue state are written behind, by the knowledge base's
+writer thread), so it runs on the event loop. Nothing here imports
+``telegram``; a ``Who`` names the person and chat an update came from.
 """
 
 from __future__ import annotations
@@ -66,6 +69,10 @@ class Desk:
 
     def handle(self, text: str, who: Who) -> Reply:
         return self._linked(self.assistant.handle(text, who.session, who.user, CHANNEL))
+
+    def current(self) -> bool:
+        """True when ``handle`` will not reload the knowledge base first (it may run on the event loop)."""
+        return self.assistant.current()
 
     def _linked(self, reply: Reply) -> Reply:
         """Tie the logged query to the update being handled (a retry after a crash replaces its row)."""

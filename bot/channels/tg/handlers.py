@@ -1,7 +1,9 @@
 """Handlers for talents: commands, free text, and messages without text.
 
 Each one takes the text and the person from the Update, calls the desk in a
-thread (it writes SQLite) and sends what comes back, rendered.
+thread (it may read or write SQLite) and sends what comes back, rendered. Free
+text is answered on the event loop itself while no reload is due: the answer
+path then touches memory only.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ async def text(update: Update, context: TalentContext) -> None:
     assert message is not None and message.text is not None
     question = without_mention(message.text, context.bot.username)
     async with context.services.lanes.lane(person.chat_id):
-        reply = await asyncio.to_thread(context.desk.handle, question, person)
+        desk = context.desk
+        reply = desk.handle(question, person) if desk.current() else await asyncio.to_thread(desk.handle, question, person)
         await send_reply(context.bot, person.chat_id, reply, None if person.private else message.message_id)
         await relay(context, update, reply)
 

@@ -54,7 +54,10 @@ class Processor(BaseUpdateProcessor):
             await coroutine
         finally:
             CURRENT.reset(token)
-        await asyncio.to_thread(self.post.finish, ledger)
+        if ledger.error:
+            await asyncio.to_thread(self.post.finish, ledger)
+        else:  # the common case does not block: the writer marks the update done after its query
+            self.post.finish_behind(ledger)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -86,18 +86,23 @@ async def _queue(post: Post, chat_id: int, parts: list[dict[str, Any]], error: s
     ledger = current()
     if ledger is not None:
         ledger.queued += 1
-    await asyncio.to_thread(post.queue, ledger, chat_id, parts, error, query_id, handoff_id)
+    stored = [{**part, "markup": part["markup"].to_dict()} if isinstance(part.get("markup"), InlineKeyboardMarkup)
+              else part for part in parts]
+    await asyncio.to_thread(post.queue, ledger, chat_id, stored, error, query_id, handoff_id)
     log.info("a reply is waiting in the outbox (%s)", error)
 
 
 def _parts(chunks: list[str], markup: InlineKeyboardMarkup | None, reply_to: int | None) -> list[dict[str, Any]]:
+    """The parts to send; the keyboard stays an object until a part is stored in the outbox (as JSON)."""
     last = len(chunks) - 1
-    return [{"text": chunk, "markup": markup.to_dict() if markup is not None and number == last else None,
+    return [{"text": chunk, "markup": markup if number == last else None,
              "reply_to": reply_to if number == 0 else None} for number, chunk in enumerate(chunks)]
 
 
 async def send_part(bot: Bot, chat_id: int, part: dict[str, Any], rate_limit_args: Any = None) -> Message:
-    markup = InlineKeyboardMarkup.de_json(part["markup"], bot) if part.get("markup") else None
+    markup = part.get("markup") or None
+    if isinstance(markup, dict):  # read back from the outbox
+        markup = InlineKeyboardMarkup.de_json(markup, bot)
     return await bot.send_message(chat_id, part["text"], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
                                   reply_markup=markup, reply_parameters=_quote(part.get("reply_to")),
                                   rate_limit_args=rate_limit_args)  # type: ignore[call-arg]

@@ -84,13 +84,17 @@ class Post:
                 delivery.set_delivery(self.kb, query_id, DELIVERED)
             self.set_aside(ledger.update_id, ledger.error)
         else:
-            delivery.finish(self.kb, ledger.update_id, waiting=ledger.queued > 0, delivered=ledger.delivered)
+            self.finish_behind(ledger)
+
+    def finish_behind(self, ledger: Ledger) -> None:
+        """A handled update without error is marked done by the background writer, after its logged query:
+        it does not block, so the event loop may call it."""
+        delivery.finish_behind(self.kb, ledger.update_id, waiting=ledger.queued > 0, delivered=ledger.delivered)
 
     def link_query(self, update_id: int, query_id: int) -> None:
-        replaced = delivery.link_query(self.kb, update_id, query_id)
-        if replaced is not None:
-            log.info("update %s answered again after a restart (query %s replaces %s)", update_id, query_id,
-                     replaced)
+        """Tie the query to its update (an earlier try's query is deleted), written behind, after the query:
+        it does not block, so the event loop may call it."""
+        delivery.link_query_behind(self.kb, update_id, query_id)
 
     # ---- outgoing
 

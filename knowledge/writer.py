@@ -1,0 +1,188 @@
+"""The background writer: what the answer path logs, written off the answer path, in batches.
+
+Logging a query, queueing it for review and saving the dialogue state are
+handed to one :class:`Writer` as SQL statements. Its thread has its own
+connection and writes what has gathered over 50 ms in one transaction, so a
+busy bot commits a few times a second instead of twice per message, and a
+message never waits for the disk. ``flush()`` returns when everything handed over is written
+(the knowledge base calls it before it reads); ``close()`` flushes and stops, so
+nothing handed over is lost on a clean stop (also at interpreter exit).
+
+A database in memory has no second connection: there ``put`` writes at once,
+through the function the knowledge base gives for it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import logging
+import sqlite3
+import threading
+import time
+from typing import Callable, Sequence
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[object] | Callable[[], Sequence[object]]
+Statement = tuple[str, Params]
+"""SQL and its parameters; parameters given as a function are computed by the thread that writes them."""
+Task = Callable[[sqlite3.Connection], None]
+"""Work for the writer's connection that makes its own transaction (see :meth:`Writer.call`)."""
+BATCH_S = 0.05  # how long the thread lets statements gather before it writes them (unless someone waits)
+BUSY_PATIENCE_S = 60.0  # how long a batch waits for a database another process keeps locked
+
+
+class Writer:
+    """One thread writing statements in the order they were handed over (see the module's docstring)."""
+
+    def __init__(self, path: str | None, inline: Callable[[Sequence[Statement]], None],
+                 unordered: frozenset[str] = frozenset()):
+        """``unordered``: SQL whose statements do not depend on the others' order (inserts into a log,
+        last-wins upserts), so a batch's statements of one such SQL are written by one ``executemany``."""
+        self._inline = inline
+        self._unordered = unordered
+        self._path = path
+        self._changed = threading.Condition()
+        self._queue: list[Sequence[Statement] | Task] = []
+        self._handed = self._written = 0
+        self._closed = self._waited_for = False
+        self._thread: threading.Thread | None = None
+        if path is not None:
+            self._thread = threading.Thread(target=self._run, name="knowledge-writer", daemon=True)
+            self._thread.start()
+            atexit.register(self.close)
+
+    def put(self, statements: Sequence[Statement], soon: bool = False) -> None:
+        """Hand over statements that are written together, after everything handed over before; ``soon``:
+        write them without letting more gather first (what gathers while a batch is written goes in the next)."""
+        if self._thread is None:
+            self._inline(statements)
+            return
+        self._hand_over(statements, soon)
+
+    def _hand_over(self, item: Sequence[Statement] | Task, soon: bool = False) -> None:
+        with self._changed:
+            if self._closed:
+                raise RuntimeError("the knowledge base is closed")
+            self._queue.append(item)
+            self._handed += 1
+            if soon and not self._waited_for:
+                self._waited_for = True
+                self._changed.notify_all()
+            elif len(self._queue) == 1:  # the thread sleeps until a first statement comes; later ones just gather
+                self._changed.notify_all()
+
+    def call(self, task: Task) -> None:
+        """Run ``task`` on the writer's connection, in order with the statements (a file database only)."""
+        if self._thread is None:
+            raise RuntimeError("a database in memory has no writer thread")
+        self._hand_over(task)
+
+    def flush(self) -> None:
+        """Return when everything handed over so far is written (at once when nothing is waiting)."""
+        if self._thread is None or self._written == self._handed or threading.current_thread() is self._thread:
+            return
+        with self._changed:
+            target = self._handed
+            while self._written < target and self._thread.is_alive():
+                self._waited_for = True
+                self._changed.notify_all()
+                self._changed.wait(1.0)
+
+    def close(self) -> None:
+        """Write what is waiting, then stop the thread."""
+        if self._thread is None:
+            return
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        self._thread.join()
+        atexit.unregister(self.close)
+
+    # ---------------------------------------------------------------- the thread
+
+    def _run(self) -> None:
+        assert self._path is not None
+        conn = sqlite3.connect(self._path, isolation_level=None, timeout=10, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA synchronous=NORMAL")
+            while True:
+                with self._changed:
+                    while not self._queue and not self._closed:
+                        self._changed.wait()
+                    self._changed.wait_for(lambda: self._closed or self._waited_for, BATCH_S)
+                    batch, self._queue, self._waited_for = self._queue, [], False
+                if not batch:
+                    return
+                self._write(conn, batch)
+                with self._changed:
+                    self._written += len(batch)
+                    self._changed.notify_all()
+        finally:
+            conn.close()
+
+    def _write(self, conn: sqlite3.Connection, batch: list[Sequence[Statement] | Task]) -> None:
+        """The statements between tasks in one transaction each; the tasks in their turn."""
+        for is_task, items in itertools.groupby(batch, key=callable):
+            if not is_task:
+                self._statements(conn, [group for group in items if not callable(group)])
+                continue
+            for task in items:
+                try:
+                    if callable(task):
+                        task(conn)
+                except sqlite3.DatabaseError as error:
+                    log.error("a task of the log writer failed (%s): %s", type(error).__name__, error)
+
+    def _statements(self, conn: sqlite3.Connection, batch: list[Sequence[Statement]]) -> None:
+        """The batch in one transaction; when a statement fails, each group alone, so one bad row costs only itself."""
+        waited = 0.0
+        while True:
+            try:
+                _transaction(conn, [s for group in batch for s in group], self._unordered)
+                return
+            except sqlite3.OperationalError as error:
+                busy = "locked" in str(error) or "busy" in str(error)
+                if not busy or waited >= BUSY_PATIENCE_S:
+                    break
+                log.warning("database busy, the log batch waits: %s", error)
+                time.sleep(0.5)
+                waited += 10.5  # the connection's own timeout (10 s) plus this pause
+            except sqlite3.DatabaseError:
+                break
+        for group in batch:
+            try:
+                _transaction(conn, group, self._unordered)
+            except sqlite3.DatabaseError as error:
+                log.error("a log write failed and was dropped (%s): %s", type(error).__name__, error)
+
+
+def _transaction(conn: sqlite3.Connection, statements: Sequence[Statement], unordered: frozenset[str]) -> None:
+    """The statements in one transaction, in their order, except that between two statements of other SQL
+    those of the same ``unordered`` SQL go together (in their order) in one ``executemany``."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        gathered: dict[str, list[Params]] = {}
+        for sql, params in statements:
+            if sql in unordered:
+                gathered.setdefault(sql, []).append(params)
+                continue
+            _write_gathered(conn, gathered)
+            conn.execute(sql, values(params))
+        _write_gathered(conn, gathered)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _write_gathered(conn: sqlite3.Connection, gathered: dict[str, list[Params]]) -> None:
+    for sql, group in gathered.items():
+        conn.executemany(sql, [values(params) for params in group])
+    gathered.clear()
+
+
+def values(params: Params) -> Sequence[object]:
+    return params() if callable(params) else params
