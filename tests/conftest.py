@@ -3,13 +3,16 @@ copied per test, and Assistants over it. Nothing here fakes the knowledge base."
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
+import jieba
 import pytest
 
 from benchmarks.loopback import BotApiServer
@@ -17,6 +20,38 @@ from bot.engine.assistant import Assistant
 from bot.settings import Settings, load_settings
 from bot.staff.training import ensure_model
 from knowledge import SEED_DIR, Dataset, KnowledgeBase, read_dir
+
+_JIEBA_INITIALIZE = jieba.Tokenizer.initialize
+_JIEBA_LOADED: list[tuple[dict[str, int], int]] = []
+_JIEBA_LOCK = threading.Lock()
+
+
+def _initialize_from_memory(self: jieba.Tokenizer, dictionary: str | None = None) -> None:
+    """``jieba.Tokenizer.initialize`` for the default dictionary: a copy of the prefix dictionary this
+    process loaded once, instead of reading jieba's cache file again for each new tokenizer (each
+    Assistant, training and reload makes one). The copy is the same dictionary, and the tokenizer
+    still adds its own words to it."""
+    if dictionary or self.initialized or self.dictionary != jieba.DEFAULT_DICT or self.tmp_dir or self.cache_file:
+        _JIEBA_INITIALIZE(self, dictionary)
+        return
+    with _JIEBA_LOCK:
+        if not _JIEBA_LOADED:
+            loaded = jieba.Tokenizer()
+            _JIEBA_INITIALIZE(loaded)
+            _JIEBA_LOADED.append((loaded.FREQ, loaded.total))
+    with self.lock:
+        if not self.initialized:
+            freq, total = _JIEBA_LOADED[0]
+            self.FREQ, self.total = dict(freq), total
+            self.initialized = True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def jieba_loaded_once() -> Iterator[None]:
+    """The test process loads jieba's dictionary once (the new processes the tests start load their own)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jieba.Tokenizer, "initialize", _initialize_from_memory)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -42,19 +77,22 @@ def template_db(tmp_path_factory: pytest.TempPathFactory, seed: Dataset) -> Path
     """A database with the seed loaded and the classifier trained through the guard (as the first start
     does: three folds, the baseline later trainings are held to). Trained once, then kept in the system's
     temporary folder under the hash of the seed and the code, so that the next run of an unchanged tree
-    starts at once."""
+    starts at once. Test processes that start together (``-n 2``) share it: the first trains it, the others
+    wait for it instead of training it as well."""
     cached = Path(tempfile.gettempdir()) / f"talentbot-test-template-{_code_and_seed_hash()}.sqlite"
     path = tmp_path_factory.mktemp("template") / "talentbot.sqlite"
-    if cached.is_file():
-        shutil.copy(cached, path)
-        return path
-    with KnowledgeBase.open(path) as kb:
-        kb.replace_content(seed)
-        ensure_model(kb)
-        kb.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    partial = cached.with_suffix(f".{os.getpid()}.part")
-    shutil.copy(path, partial)
-    partial.replace(cached)  # whole or not at all, should two runs race
+    with open(cached.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, or the process ends
+        if cached.is_file():
+            shutil.copy(cached, path)
+            return path
+        with KnowledgeBase.open(path) as kb:
+            kb.replace_content(seed)
+            ensure_model(kb)
+            kb.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        partial = cached.with_suffix(f".{os.getpid()}.part")
+        shutil.copy(path, partial)
+        partial.replace(cached)  # whole or not at all, should a run without the lock race
     return path
 
 
@@ -107,8 +145,44 @@ SLOW_TESTS = frozenset({
 """Single slow tests of files that are otherwise quick (by name, parameters aside)."""
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """``-s`` runs the tests in this process: what the scorers print (``tests/test_dialogues.py``,
+    ``tests/test_judged.py``) reaches the terminal only from here, not from the test processes of ``-n``."""
+    if config.getoption("capture") == "no" and getattr(config.option, "numprocesses", None):
+        config.option.numprocesses, config.option.dist, config.option.tx = 0, "no", []
+
+
+FIRST = ("test_classifier_quality.py", "test_training_guard.py", "test_review_loop.py", "test_cli.py",
+         "test_import_safety.py", "test_telegram_news.py", "test_telegram.py", "test_telegram_staff.py",
+         "test_assistant.py", "test_stats.py", "test_telegram_check.py", "test_reliability.py", "test_session.py")
+"""The files whose tests take longest, about longest first: they start first, so that the two test processes
+(``pytest.ini``) finish together. The quality checks lead: they need no template database, so on a new
+machine one process runs them while the other trains it."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """``python -m pytest -m "not slow"`` is the quick selection for everyday work."""
+    """``python -m pytest -m "not slow"`` is the quick selection for everyday work. The longest files go first."""
     for item in items:
         if item.path.name in SLOW_FILES or item.name.split("[")[0] in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
+    rank = {name: place for place, name in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # the other files keep their order
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist load`` (``pytest.ini``): the test processes take the tests one by one, in the order above, except
+    that the tests of a file with a module fixture go to one process together, which builds that fixture once."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    together: dict[str, bool] = {}
+
+    class ByTest(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            if path not in together:
+                together[path] = 'scope="module"' in (ROOT / path).read_text(encoding="utf-8")
+            return path if together[path] else nodeid
+
+    return ByTest(config, log)
