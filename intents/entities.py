@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import date
+from functools import lru_cache
 from typing import Any, Iterable
 
 from pypinyin import lazy_pinyin
@@ -220,11 +221,21 @@ def _one_each(chars: str) -> Any:
     return ["?"] * len(chars)
 
 
+_NAME_CHARS = {kind: frozenset("".join(names)) for kind, names in SOUNDS_LIKE.items()}
+"""A typo shares a character with the name it stands for: a text with none of a kind's characters needs no pinyin."""
+
+
+@lru_cache(maxsize=256)
+def _pinyin(text: str) -> tuple[str, ...]:
+    """The syllables of ``text`` (read once per text: the degree and the tier are looked up in the same one)."""
+    return tuple(lazy_pinyin(text, errors=_one_each))
+
+
 def _sounds_like(kind: str, text: str, spans: list[tuple[int, int]]) -> str | None:
     """The value of ``kind`` whose Chinese name the text spells with a homophone, if any."""
-    if not _CJK.search(text):
+    if _NAME_CHARS[kind].isdisjoint(text) or not _CJK.search(text):
         return None
-    syllables = lazy_pinyin(text, errors=_one_each)
+    syllables = _pinyin(text)
     if len(syllables) != len(text):
         return None
     for name, value in SOUNDS_LIKE[kind].items():

@@ -167,14 +167,16 @@ class _Index:
         return self.layout.per_entry(found, every)
 
 
-def condition_match(entry: Entry, entities: Entities, topic: str | None, query: str = "") -> int | str:
+def condition_match(entry: Entry, entities: Entities, topic: str | None, query: str = "",
+                    have: dict[str, object] | None = None) -> int | str:
     """How many of the entry's conditions the person's statements meet; or why it does not apply.
 
     Returns the number of matched conditions, ``CONTRADICTED`` when the person
     said something else, or ``UNSTATED`` when a condition is not known.
     """
     matched, unstated = 0, False
-    have = entities.as_dict()
+    if have is None:  # ranking passes the facts it read once for all entries
+        have = entities.as_dict()
     for key, wanted in entry.conditions.items():
         if key == "topic":
             got: object = topic
@@ -271,12 +273,13 @@ class Retriever:
         asked = question_kinds(core)
         if entities.graduation_year:
             asked.add("graduated")
-        specific = bool(asked) or bool(entities.as_dict())
+        have = entities.as_dict()
+        specific = bool(asked) or bool(have)
         top = max(scores.values(), default=0.0) or 1.0
         stated: list[tuple[float, float, Entry]] = []  # (score, text score, entry)
         needing: list[tuple[float, float, Entry]] = []
         for position, entry in index.layout.scanned(index.entries, every):
-            match = condition_match(entry, entities, topic, core)
+            match = condition_match(entry, entities, topic, core, have)
             if match == CONTRADICTED:
                 continue
             relevance = scores.get(position, 0.0) / top
