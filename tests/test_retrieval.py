@@ -154,3 +154,14 @@ def test_a_question_equal_to_an_entry_s_question_variant_reaches_that_entry() ->
         retriever.variant_key("what is the Dalian shortage talent catalogue")
     assert best(retriever, "shortage_catalogue", "What is the shortage talent catalogue?") == \
         "shortage_catalogue-general"
+
+
+def test_an_office_named_in_the_question_counts_as_its_benefit_stated() -> None:
+    entries = [entry("service_contacts-hrss-bureau", "service_contacts", "市人社局在哪里",
+                     ("市人社局在哪里办公",), "人社局地址：……"),
+               entry("service_contacts-research_support", "service_contacts", "科研项目在哪里办",
+                     ("科技局地址",), "市科技局……", contact="stb", topic="research_support")]
+    contacts = [Contact(id="stb", name=Text("大连市科学技术局", "Science and Technology Bureau"), aliases=("科技局",))]
+    retriever = Retriever(entries, Segmenter(["科技局", "人社局"]), Normalizer({}), contacts)
+    assert best(retriever, "service_contacts", "科技局在哪里办公") == "service_contacts-research_support"
+    assert best(retriever, "service_contacts", "人社局在哪里办公") == "service_contacts-hrss-bureau"

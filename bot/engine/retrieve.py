@@ -214,7 +214,10 @@ class Retriever:
                  contacts: Iterable[Contact] = ()):
         self.segmenter = segmenter
         self.normalize = normalize
+        contacts = list(contacts)
         names = {c.id: " ".join([c.name.zh, c.name.en, *c.aliases]) for c in contacts}
+        self._offices = {c.id: tuple(n.lower() for n in (c.name.zh, c.name.en, *c.aliases) if len(n) > 1)
+                         for c in contacts}
 
         def fields_of(entry: Entry) -> dict[str, str]:
             return {"questions": " ".join(entry.questions), "title": f"{entry.title.zh} {entry.title.en}",
@@ -248,6 +251,11 @@ class Retriever:
         words = [w for w in self.segmenter.tokens(text) if w not in _STOPWORDS]
         words = [_stem(w) for w in words]
         return words + _pairs(text) + _chars(text)
+
+    def names_office(self, entry: Entry, core: str) -> bool:
+        """The question names the entry's office ("科技局在哪"): the benefit is as good as stated."""
+        text = core.lower()
+        return any(name in text for name in self._offices.get(entry.contact or "", ()))
 
     def has_intent(self, intent: str) -> bool:
         return intent in self._by_intent
@@ -307,7 +315,8 @@ class Retriever:
             if match == UNSTATED:
                 if topic is None and set(entry.conditions) == {"topic"} and relevance:
                     # a how-to or contacts entry about a benefit: its words (an office's name) may find it
-                    stated.append((relevance * TOPIC_UNSTATED, relevance * TOPIC_UNSTATED, entry))
+                    relevance *= 1.0 if self.names_office(entry, core) else TOPIC_UNSTATED
+                    stated.append((relevance, relevance, entry))
                 else:
                     needing.append((relevance, relevance, entry))
                 continue
