@@ -120,3 +120,48 @@ def test_uncertain_intents_are_settled_only_when_one_intent_s_entries_clearly_ma
     # a word every intent's entries share settles nothing ("补贴" is in both)
     assert retriever.settle([("housing_purchase", 0.5), ("application_process", 0.45)], "补贴") is None
     assert retriever.settle([("housing_purchase", 0.5)], "") is None
+
+
+def test_a_matched_degree_breaks_ties_but_does_not_outweigh_the_kind_of_question_asked() -> None:
+    entries = [entry("rental_housing-master", "rental_housing", "硕士住房补贴每月多少",
+                     ("硕士毕业生住房补贴每月多少",), degree="master"),
+               entry("rental_housing-how-to-apply", "rental_housing", "住房补贴怎么申请",
+                     ("租房补贴怎么申请", "在哪申请住房补贴"))]
+    retriever = Retriever(entries, Segmenter([]), Normalizer({}), [])
+    # how to apply is asked: the degree's own entry (its amount) must not win on the degree alone
+    assert best(retriever, "rental_housing", "硕士住房补贴咋申请") == "rental_housing-how-to-apply"
+    # the amount is asked: the degree's entry answers it
+    assert best(retriever, "rental_housing", "硕士租房补贴每月多少") == "rental_housing-master"
+    # both an amount and a duration asked: the degree's entry gives the amount, it keeps its condition
+    assert best(retriever, "rental_housing", "硕士房补每月多少、能领多久") == "rental_housing-master"
+
+
+def test_a_question_equal_to_an_entry_s_question_variant_reaches_that_entry() -> None:
+    entries = [entry("rental_housing-general", "rental_housing", "高校毕业生住房补贴",
+                     ("租房补贴", "housing subsidy"), "每月发放住房补贴。"),
+               entry("rental_housing-2019-rules", "rental_housing", "2019年租房补贴细则",
+                     ("2019年租房补贴发几年",), "2019年租房补贴细则：租房补贴、租房补贴。"),
+               entry("shortage_catalogue-general", "shortage_catalogue", "紧缺人才目录是什么",
+                     ("what is the Dalian shortage talent catalogue",)),
+               entry("shortage_catalogue-benefits", "shortage_catalogue", "紧缺人才待遇",
+                     ("shortage talent benefits", "what do shortage talents get"), "shortage talent catalogue",
+                     tier="shortage")]
+    retriever = Retriever(entries, Segmenter([]), Normalizer({}), [])
+    assert best(retriever, "rental_housing", "租房补贴") == "rental_housing-general"
+    assert best(retriever, "rental_housing", "Housing subsidy?") == "rental_housing-general"
+    # near-exact: the city's name and "what is the" aside; it beats an entry whose condition the words match
+    assert retriever.variant_key("What is the shortage talent catalogue?") == \
+        retriever.variant_key("what is the Dalian shortage talent catalogue")
+    assert best(retriever, "shortage_catalogue", "What is the shortage talent catalogue?") == \
+        "shortage_catalogue-general"
+
+
+def test_an_office_named_in_the_question_counts_as_its_benefit_stated() -> None:
+    entries = [entry("service_contacts-hrss-bureau", "service_contacts", "市人社局在哪里",
+                     ("市人社局在哪里办公",), "人社局地址：……"),
+               entry("service_contacts-research_support", "service_contacts", "科研项目在哪里办",
+                     ("科技局地址",), "市科技局……", contact="stb", topic="research_support")]
+    contacts = [Contact(id="stb", name=Text("大连市科学技术局", "Science and Technology Bureau"), aliases=("科技局",))]
+    retriever = Retriever(entries, Segmenter(["科技局", "人社局"]), Normalizer({}), contacts)
+    assert best(retriever, "service_contacts", "科技局在哪里办公") == "service_contacts-research_support"
+    assert best(retriever, "service_contacts", "人社局在哪里办公") == "service_contacts-hrss-bureau"

@@ -71,7 +71,7 @@ def test_a_reload_segments_only_the_texts_that_changed(seed: Dataset, asked, mon
     assert segmented == []
     edited = dataclasses.replace(seed.entries[0], questions=("人才驿站在哪里",))
     changed = Retriever([edited, *seed.entries[1:]], before.segmenter, before.normalize, seed.contacts, previous=same)
-    assert segmented == ["人才驿站在哪里"]
+    assert set(segmented) == {"人才驿站在哪里"}  # as a field and as a question variant; nothing else
     fresh = _retriever(seed, [edited, *seed.entries[1:]])
     for intent, entities, core, topic in asked:
         assert [(s, e.id) for s, e in changed.ranked(intent, entities, core, topic)] == \

@@ -50,6 +50,9 @@ HUMAN = "human_agent"
 AGAIN = ("entity", "detail")  # turns that ask the thread's last question again, for another case
 
 
+APPLICATION = "application_process"
+
+
 class Assistant:
     def __init__(self, kb: KnowledgeBase, settings: Settings, understanding: Understanding | None = None):
         stamp = live_stamp(kb)
@@ -168,6 +171,8 @@ class Assistant:
     def _settle(self, options: tuple[Prediction, ...], reading: Reading) -> Prediction | None:
         """Unsure between benefits: the one whose entries clearly answer the question (retrieve.Retriever.settle)."""
         policy = [p for p in options if p.intent in self.policy_intents and p.intent not in PROCESS_INTENTS]
+        if policy and options[0] == policy[0] and {p.intent for p in options[1:]} <= {APPLICATION, policy[0].intent}:
+            return policy[0]  # a benefit named, and how to apply for it: the benefit's (specs/intents.md, rule 1)
         if not reading.core or len(policy) != len(options):
             return None
         chosen = self.retriever.settle(((p.intent, p.confidence) for p in policy), reading.core)

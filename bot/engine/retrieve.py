@@ -42,6 +42,11 @@ KIND_BOOST = 0.25  # the entry answers the kind of question asked (an amount, a 
 GENERAL_PENALTY = 1.0  # an overview entry, when the question asks for something specific (0.8 lost on the dev sets)
 TOPIC_UNSTATED = 0.8  # a how-to / contacts entry about a benefit the question did not name, found by its words
 GRADUATED_BOOST = 1.0  # a stated time of graduation, for an entry about graduation years: as a matched condition
+# A matched condition on an entry that does not give the kind of answer asked for, when a sibling entry does:
+# the condition only breaks ties ("博士…咋申请" is about applying, not the doctor's amount).
+CONDITION_OFF_KIND = 0.1
+PROCEDURAL_KINDS = frozenset({"how", "when", "duration"})  # (an amount or a graduation year is the condition's own)
+VARIANT_BOOST = 3.0  # the question is one of the entry's own question variants (words aside from 大连, 吗, ...)
 # How much better one uncertain intent's entries must match the question for it to be answered without asking.
 # On the development and tuning questions (840), 3.0 settles 4 clarifications, all rightly; 1.1 settles 21, 15
 # rightly (judged 0.836 -> 0.846), but a wrong answer costs more than a clarification (bot/staff/evaluation.py:
@@ -63,7 +68,7 @@ DOUBLE_FIRST_CLASS = re.compile(r"双一流|一流大学|一流学科|double[- ]
 # The kind of question asked, read from its words, and the kind of answer an entry gives, read from its id and
 # title: soft cues that break ties between sibling entries ("多少" -> the amount, "多久" -> the duration).
 KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
-    "amount": (re.compile(r"多少钱|多少万|金额|标准|能拿多少|给多少|补多少|贷多少|多少$|多少[?？,，。]|几万|"
+    "amount": (re.compile(r"多少钱|多少万|金额|标准|能拿多少|给多少|补多少|贷多少|多少$|多少[?？,，。、]|几万|"
                           r"\bhow much\b|\bamount\b|\bworth\b"),
                re.compile(r"amount|多少|金额|标准|how much|\bworth\b|ceiling|上限|最高")),
     "duration": (re.compile(r"多久|多长时间|几年|几个月|多少个月|\bhow long\b|how many (?:months|years)"),
@@ -73,10 +78,21 @@ KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "graduated": (re.compile(r"毕业(?:了|都|已经|快|有|才|满|超过)?(?:[一二两三四五六七八九十几多半0-9]+|好几|很多)(?:个)?(?:年|月)|"
                              r"[0-9]{2}(?:年|届).{0,4}毕业|[0-9]{2}届|graduated (?:in|\d|\w+ years? ago)|years? (?:after|since) graduat"),
                   re.compile(r"graduated|graduation|毕业(?:年|很多年|几年|时间)|before-20|long-ago")),
-    "how": (re.compile(r"怎么申请|如何申请|怎么办理|怎么领|在哪申请|哪个平台|什么渠道|在哪(?:里|儿)?(?:办|申请|领)|"
+    "how": (re.compile(r"(?:怎么|咋|怎样|如何)(?:申请|申报|办理|领)|在哪申请|哪个平台|什么渠道|在哪(?:里|儿)?(?:办|申请|领)|"
                        r"流程|\bhow (?:do|can|to) (?:i )?(?:apply|claim)|\bwhere\b"),
             re.compile(r"how-apply|how-to|apply|claim|procedure|流程|怎么|如何|在哪|渠道|how to|where")),
 }
+
+
+_PLACE_WORDS = frozenset({"大连", "大连市", "dalian", "dalian's"})
+
+
+# spoken forms written as the entries write them ("咋申请" asks what "怎么申请" asks)
+_COLLOQUIAL = re.compile(r"咋(?=申请|办|领|弄|报|交|算|查|样)|咋么")
+
+
+def _colloquial(text: str) -> str:
+    return _COLLOQUIAL.sub("怎么", text)
 
 
 def _term_weight(term: str) -> float:
@@ -101,6 +117,18 @@ def _stem(word: str) -> str:
 
 def _chars(text: str) -> list[str]:
     return ["¶" + c for c in _CJK_CHAR.findall(text) if c not in _COMMON_CHARS]
+
+
+def condition_weight(asked: set[str], gives: set[str], kind_answered: bool) -> float:
+    """How much a matched condition raises an entry: fully, unless the question asks a kind of answer (how, when,
+    how long) that this entry does not give and a sibling entry matching the question does."""
+    procedural = asked & PROCEDURAL_KINDS
+    return CONDITION_OFF_KIND if procedural and kind_answered and not asked & gives else CONDITION_BOOST
+
+
+def _tier_amount(entry: Entry) -> set[str]:
+    """An entry for one degree or tier gives that degree's or tier's amount, whatever its title says."""
+    return {"amount"} if {"degree", "tier"} & set(entry.conditions) else set()
 
 
 def question_kinds(text: str) -> set[str]:
@@ -209,7 +237,10 @@ class Retriever:
         self._read: dict[str, list[str]] = {}  # text of a field -> its terms
         self._before = previous._read if previous is not None and previous.segmenter is segmenter \
             and previous.normalize is normalize else {}
+        contacts = list(contacts)
         names = {c.id: " ".join([c.name.zh, c.name.en, *c.aliases]) for c in contacts}
+        self._offices = {c.id: tuple(n.lower() for n in (c.name.zh, c.name.en, *c.aliases) if len(n) > 1)
+                         for c in contacts}
 
         def fields_of(entry: Entry) -> dict[str, str]:
             return {"questions": " ".join(entry.questions), "title": f"{entry.title.zh} {entry.title.en}",
@@ -221,6 +252,23 @@ class Retriever:
             by_intent.setdefault(entry.intent, []).append(entry)
         self._by_intent = {intent: _Index.build(items, fields_of, self._tokens) for intent, items in by_intent.items()}
         self._before = {}
+        self._variants: dict[str, set[str]] = {}  # an entry's question variant, as words -> the entries asked so
+        self._keys: dict[str, str] = {}  # a question variant -> its words (kept, like the terms, for a reload)
+        known = previous._keys if previous is not None and previous.segmenter is segmenter \
+            and previous.normalize is normalize else {}
+        for entry in entries:
+            for variant in entry.questions:
+                key = self._keys[variant] = known[variant] if variant in known else self.variant_key(variant)
+                self._variants.setdefault(key, set()).add(entry.id)
+        self._variants.pop("", None)
+
+    def variant_key(self, text: str) -> str:
+        """A question as its words, without punctuation, the city's name and words that say nothing of the entry:
+        "What is the Dalian shortage talent catalogue?" and "what is the shortage talent catalogue" meet."""
+        words = self.segmenter.tokens(self.normalize(text).lower())
+        kept = [_stem(w) for w in words if w.strip() and w not in _STOPWORDS and w not in _PLACE_WORDS
+                and any(c.isalnum() for c in w) and not all(c in _COMMON_CHARS for c in w)]
+        return " ".join(kept)
 
     def _tokens(self, text: str) -> list[str]:
         terms = self._before.get(text)
@@ -231,9 +279,15 @@ class Retriever:
         return terms
 
     def _terms(self, text: str) -> list[str]:
+        text = _colloquial(text)
         words = [w for w in self.segmenter.tokens(text) if w not in _STOPWORDS]
         words = [_stem(w) for w in words]
         return words + _pairs(text) + _chars(text)
+
+    def names_office(self, entry: Entry, core: str) -> bool:
+        """The question names the entry's office ("科技局在哪"): the benefit is as good as stated."""
+        text = core.lower()
+        return any(name in text for name in self._offices.get(entry.contact or "", ()))
 
     def has_intent(self, intent: str) -> bool:
         return intent in self._by_intent
@@ -276,6 +330,9 @@ class Retriever:
         have = entities.as_dict()
         specific = bool(asked) or bool(have)
         top = max(scores.values(), default=0.0) or 1.0
+        asked_so = self._variants.get(self.variant_key(core), set()) if core else set()
+        kind_answered = any(scores.get(position) and asked & PROCEDURAL_KINDS & entry_kinds(entry)
+                            for position, entry in enumerate(index.entries))
         stated: list[tuple[float, float, Entry]] = []  # (score, text score, entry)
         needing: list[tuple[float, float, Entry]] = []
         for position, entry in index.layout.scanned(index.entries, every):
@@ -285,18 +342,22 @@ class Retriever:
             relevance = scores.get(position, 0.0) / top
             if relevance and asked & entry_kinds(entry):
                 relevance *= 1 + (GRADUATED_BOOST if "graduated" in asked & entry_kinds(entry) else KIND_BOOST)
+            if relevance and entry.id in asked_so:
+                relevance *= 1 + VARIANT_BOOST
             general = entry.id.endswith("-general")
             if relevance and general and specific:
                 relevance *= GENERAL_PENALTY
             if match == UNSTATED:
                 if topic is None and set(entry.conditions) == {"topic"} and relevance:
                     # a how-to or contacts entry about a benefit: its words (an office's name) may find it
-                    stated.append((relevance * TOPIC_UNSTATED, relevance * TOPIC_UNSTATED, entry))
+                    relevance *= 1.0 if self.names_office(entry, core) else TOPIC_UNSTATED
+                    stated.append((relevance, relevance, entry))
                 else:
                     needing.append((relevance, relevance, entry))
                 continue
             assert isinstance(match, int)
-            score = relevance * (1 + CONDITION_BOOST * match) + 0.05 * match
+            boost = condition_weight(asked, entry_kinds(entry) | _tier_amount(entry), kind_answered)
+            score = relevance * (1 + boost * match) + 0.05 * match
             score += 0.01 if general else 0.0
             stated.append((score, relevance, entry))
         stated.sort(key=lambda item: -item[0])
