@@ -69,12 +69,40 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+class _Database(sqlite_utils.Database):
+    """sqlite-utils' database whose outermost transaction takes the write lock when it begins (BEGIN IMMEDIATE).
+
+    The background writer commits on a connection of its own. A deferred transaction that reads first (as
+    sqlite-utils' insert does, for the table's columns) and writes after the writer committed cannot take
+    the write lock in WAL mode and fails at once with "database is locked"; one that starts with the write
+    lock waits for the writer instead (up to the connection's timeout).
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator["sqlite_utils.Database"]:
+        if self.conn.in_transaction:
+            with super().atomic() as db:  # a savepoint inside the running transaction
+                yield db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.conn.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.rollback()
+            raise
+
+
 class KnowledgeBase:
     """Open with :meth:`open`; close with :meth:`close` (or use as a context manager)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | str | None = None):
         """``path``: the file behind ``conn``, for the background writer's own connection (none: write inline)."""
-        self._db = sqlite_utils.Database(conn)
+        self._db = _Database(conn)
         self.lock = threading.RLock()
         self._key: bytes | None = None
         self._ids = threading.Lock()
