@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from itertools import repeat
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import jieba
 import numpy as np
@@ -52,6 +52,9 @@ raise it when that changes, so that stored models are retrained."""
 PIPELINE_CODE = Path(__file__).with_name("pipeline.py")
 """The training code (:mod:`intents.pipeline`): its definition is part of a stored model's versions."""
 
+FOLLOWUP_CODE = Path(__file__).resolve().parents[1] / "bot" / "engine" / "followups.py"
+"""How the follow-up reading's training pairs are made (``bot.engine.followups``), stored with the model too."""
+
 
 def versions() -> dict[str, str]:
     """What a stored model must match, and (``pipeline``) the definition; read without importing scikit-learn."""
@@ -64,13 +67,15 @@ def definition() -> str:
     of its ``build_pipeline``; read as a syntax tree, so comments and layout do not count), the n-gram ranges
     and format the served arithmetic follows, and the training rules. A change of the classifier's code or
     parameters changes it; serving computes it without importing scikit-learn."""
-    return _definition(PIPELINE_CODE, f"{FORMAT} {WORD_NGRAMS} {CHAR_NGRAMS} training rules {TRAINING_RULES}")
+    return _definition((PIPELINE_CODE, FOLLOWUP_CODE),
+                       f"{FORMAT} {WORD_NGRAMS} {CHAR_NGRAMS} training rules {TRAINING_RULES}")
 
 
 @functools.lru_cache(maxsize=4)
-def _definition(code: Path, rules: str) -> str:
-    tree = ast.dump(ast.parse(code.read_text(encoding="utf-8")), annotate_fields=False)
-    return hashlib.sha256(f"{tree}\n{rules}".encode()).hexdigest()[:16]
+def _definition(codes: tuple[Path, ...], rules: str) -> str:
+    trees = [ast.dump(ast.parse(code.read_text(encoding="utf-8")), annotate_fields=False)
+             for code in codes if code.is_file()]
+    return hashlib.sha256("\n".join([*trees, rules]).encode()).hexdigest()[:16]
 
 
 LIBRARIES = ("format",)
@@ -105,6 +110,41 @@ def word_grams(tokens: Sequence[str]) -> list[str]:
 
 
 @dataclass(frozen=True, eq=False)
+class CharModel:
+    """A binary logistic regression over character n-grams (scikit-learn's ``char_wb`` of 1 to 3, lowercased,
+    sublinear tf, idf, l2 norm) as arrays: the follow-up reading (see ``bot.engine.followups``).
+
+    ``probability(text)`` equals the fitted pipeline's ``predict_proba([text])[0][1]``; stored in float64
+    (a small model, and a probability compared with a threshold).
+    """
+
+    grams: tuple[str, ...]
+    idf: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    _vocabulary: dict[str, int] = field(init=False, repr=False)
+    _weights: list[tuple[float, float]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_vocabulary", {t: i for i, t in enumerate(self.grams)})
+        object.__setattr__(self, "_weights", list(zip(self.idf.tolist(), self.coef.tolist())))
+
+    def probability(self, text: str) -> float:
+        counts = Counter(map(self._vocabulary.get, char_grams(text.lower()), repeat(-1)))
+        counts.pop(-1, None)
+        score = self.intercept
+        if counts:
+            values = [((_TF[n] if n < len(_TF) else 1.0 + math.log(n)) * self._weights[c][0], self._weights[c][1])
+                      for c, n in counts.items()]
+            length = math.sqrt(sum([v * v for v, _ in values]))
+            score += sum([v * w for v, w in values]) / length
+        return 1.0 / (1.0 + math.exp(-score)) if score >= 0 else math.exp(score) / (1.0 + math.exp(score))
+
+    def __call__(self, text: str) -> float:
+        return self.probability(text)
+
+
+@dataclass(frozen=True, eq=False)
 class CompiledModel:
     """The arrays a fitted pipeline reduces to (see :func:`intents.pipeline.compile_pipeline`).
 
@@ -122,6 +162,8 @@ class CompiledModel:
     weights: np.ndarray
     bias: np.ndarray
     folds: int
+    followups: CharModel | None = None
+    """The learned follow-up reading trained with the classifier (None in a model stored before it was)."""
     _vocabulary: tuple[dict[str, int], dict[str, int]] = field(init=False, repr=False)
     _idf: list[float] = field(init=False, repr=False)
 
@@ -165,20 +207,31 @@ class CompiledModel:
 
     def to_bytes(self, words: Sequence[str]) -> bytes:
         """The arrays as ``.npz`` (no pickle); ``words`` are the segmenter's domain terms."""
-        names = json.dumps({"classes": self.classes, "words": self.words, "chars": self.chars, "folds": self.folds,
-                            "segmenter": list(words)}, ensure_ascii=False).encode()
+        named: dict[str, object] = {"classes": self.classes, "words": self.words, "chars": self.chars,
+                                    "folds": self.folds, "segmenter": list(words)}
+        arrays: dict[str, np.ndarray] = {}
+        if self.followups is not None:
+            named["followup_grams"] = self.followups.grams
+            arrays = {"followup_idf": self.followups.idf, "followup_coef": self.followups.coef,
+                      "followup_intercept": np.array([self.followups.intercept], dtype=np.float64)}
+        names = json.dumps(named, ensure_ascii=False).encode()
         buffer = io.BytesIO()
-        np.savez(buffer, names=np.frombuffer(names, dtype=np.uint8), idf=self.idf, weights=self.weights,
-                 bias=self.bias)
+        arrays.update(names=np.frombuffer(names, dtype=np.uint8), idf=self.idf, weights=self.weights, bias=self.bias)
+        save: Callable[..., None] = np.savez  # the arrays by name (numpy's stubs type every keyword as one)
+        save(buffer, **arrays)
         return buffer.getvalue()
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> tuple["CompiledModel", tuple[str, ...]]:
         with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
             names = json.loads(arrays["names"].tobytes().decode())
+            followups = None
+            if "followup_grams" in names and "followup_coef" in arrays.files:
+                followups = CharModel(grams=tuple(names["followup_grams"]), idf=arrays["followup_idf"],
+                                      coef=arrays["followup_coef"], intercept=float(arrays["followup_intercept"][0]))
             model = cls(classes=tuple(names["classes"]), words=tuple(names["words"]), chars=tuple(names["chars"]),
                         idf=arrays["idf"], weights=arrays["weights"], bias=arrays["bias"],
-                        folds=int(names["folds"]))
+                        folds=int(names["folds"]), followups=followups)
         return model, tuple(names["segmenter"])
 
 

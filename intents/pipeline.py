@@ -16,10 +16,11 @@ from typing import Sequence
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from .classifier import CHAR_NGRAMS, WORD_NGRAMS, CompiledModel
+from .classifier import CHAR_NGRAMS, WORD_NGRAMS, CharModel, CompiledModel
 from .segment import Segmenter
 
 
@@ -66,6 +67,24 @@ def compile_pipeline(pipeline: Pipeline, dtype: type = np.float32) -> CompiledMo
         classes=tuple(str(c) for c in model.classes_), words=_terms(words.vocabulary_), chars=_terms(chars.vocabulary_),
         idf=np.concatenate([words.idf_, chars.idf_]), weights=weights.astype(dtype), bias=bias,
         folds=len(folds))
+
+
+def fit_followups(texts: Sequence[str], labels: Sequence[int]) -> Pipeline:
+    """The follow-up reading (``bot.engine.followups``): character n-grams into a balanced logistic regression."""
+    pipeline = Pipeline([
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, min_df=2)),
+        ("model", LogisticRegression(C=2.0, class_weight="balanced", max_iter=1000)),
+    ])
+    pipeline.fit(list(texts), list(labels))
+    return pipeline
+
+
+def compile_followups(pipeline: Pipeline) -> CharModel:
+    """The fitted follow-up pipeline as arrays (float64), whose probability equals its ``predict_proba``."""
+    chars: TfidfVectorizer = pipeline.named_steps["chars"]
+    model: LogisticRegression = pipeline.named_steps["model"]
+    return CharModel(grams=_terms(chars.vocabulary_), idf=np.asarray(chars.idf_, dtype=np.float64),
+                     coef=np.asarray(model.coef_[0], dtype=np.float64), intercept=float(model.intercept_[0]))
 
 
 def _terms(vocabulary: dict[str, int]) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from bot.engine import catalogue, followups, handoff
+from bot.engine import catalogue, handoff
 from bot.engine.compose import Composer
 from bot.engine.dialogue import PROCESS_INTENTS, Resolution, named_topic, resolve
 from bot.engine.refresh import Stamp, live_stamp
@@ -64,8 +64,7 @@ class Assistant:
         self.sessions = Sessions(kb, settings.context_minutes)
         self.scripts = Scripts()
         self.learned_followups = True
-        """Use the learned follow-up reading (``bot.engine.followups``), trained when first needed."""
-        self._ellipsis: followups.Ellipsis | None = None
+        """Use the learned follow-up reading (``bot.engine.followups``) when the stored model has one."""
         self.reload_content()
         self._loaded_stamp: Stamp = stamp
         self.on_stale: Callable[[], None] | None = None
@@ -91,7 +90,6 @@ class Assistant:
         self.composer = Composer(intents, contacts, Register(self.kb.sources(), self.kb.facts()))
         self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts,
                                    previous=getattr(self, "retriever", None))
-        self._ellipsis = None  # trained again, from the new phrases, when next needed
 
     # ------------------------------------------------------------ the answer path
 
@@ -111,7 +109,7 @@ class Assistant:
         else:
             state = state.told(reading.entities)
             resolution = resolve(reading, state, self.understanding.segmenter.tokens, self.understanding.rank,
-                                 self.thresholds, self.policy_intents, self._leans if self.learned_followups else None)
+                                 self.thresholds, self.policy_intents, self._learned())
             decision = resolution.decision or decide(resolution.ranking, self.thresholds)
             log.debug("turn %s: %s, %s %s (%.2f: %s)", state.turn, resolution.kind, decision.action, decision.intent,
                       decision.confidence, decision.reason)
@@ -221,13 +219,10 @@ class Assistant:
         sibling = self._entries.get(sibling_id)
         return sibling if sibling is not None and dict(sibling.conditions) == wanted else None
 
-    def _leans(self, text: str) -> float:
-        """The learned probability that ``text`` leans on the topic (the model is trained on first use)."""
-        if self._ellipsis is None:
-            understanding = self.understanding
-            phrases = [(understanding.normalizer(e.text), e.intent) for e in self.kb.training_examples()]
-            self._ellipsis = followups.trained(phrases, self.policy_intents, understanding.segmenter.tokens)
-        return self._ellipsis(text)
+    def _learned(self) -> Callable[[str], float] | None:
+        """The learned probability that a message leans on the topic, trained and stored with the intent
+        classifier; None (the rules alone) when turned off or when the stored model predates it."""
+        return self.understanding.classifier.model.followups if self.learned_followups else None
 
     def _subject(self, intent: str, resolution: Resolution, decision: Decision) -> str | None:
         """The benefit this answer is about: the intent itself, or for a process question the one it names

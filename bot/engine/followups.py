@@ -5,7 +5,10 @@ variants, no labelling needed: a variant with its intent's own words taken out
 ("住房补贴换工作后还发吗" -> "换工作后还发吗") is what a follow-up about that
 benefit looks like; every phrase as written, of every intent (out of scope and
 conversation included), is what a question of its own looks like. The model is
-a character n-gram logistic regression over the message alone; the resolver
+a character n-gram logistic regression over the message alone, trained with the
+intent classifier by the guarded training (``bot.staff.training``: scikit-learn,
+through :mod:`intents.pipeline`) and stored with it as arrays
+(:class:`intents.classifier.CharModel`), which serving reads with numpy alone; the resolver
 (``bot.engine.dialogue``) combines its probability with the topic's share when
 the message is read after the topic's question.
 
@@ -20,11 +23,9 @@ import re
 from collections import Counter
 from typing import Callable, Iterable
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-
+from intents.classifier import CharModel
 from intents.reading import weight
+from knowledge import KnowledgeBase
 
 CACHED = 4  # trained models kept per process (one per content the process has served)
 KEY_RATIO = 4.0
@@ -81,32 +82,28 @@ def pairs(phrases: list[tuple[str, str]], policy: frozenset[str], tokens: Tokens
     return texts, labels
 
 
-class Ellipsis:
-    """P(the message leans on the topic): a character n-gram model trained on generated pairs."""
+def train(phrases: list[tuple[str, str]], policy: frozenset[str], tokens: Tokens) -> CharModel:
+    """The model for these phrases, as the arrays that serve (training only: imports scikit-learn)."""
+    from intents.pipeline import compile_followups, fit_followups
 
-    def __init__(self, model: Pipeline):
-        self.model = model
-
-    @classmethod
-    def train(cls, phrases: list[tuple[str, str]], policy: frozenset[str], tokens: Tokens) -> "Ellipsis":
-        texts, labels = pairs(phrases, policy, tokens)
-        model = make_pipeline(TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=2),
-                              LogisticRegression(C=2.0, class_weight="balanced", max_iter=1000))
-        model.fit(texts, labels)
-        return cls(model)
-
-    def __call__(self, text: str) -> float:
-        return float(self.model.predict_proba([text])[0][1])
+    texts, labels = pairs(phrases, policy, tokens)
+    return compile_followups(fit_followups(texts, labels))
 
 
-_trained: dict[str, Ellipsis] = {}
+def for_kb(kb: KnowledgeBase, normalize: Callable[[str], str], tokens: Tokens) -> CharModel:
+    """The model for ``kb``: its normalised training phrases (``kb.training_examples``) and policy intents."""
+    phrases = [(normalize(e.text), e.intent) for e in kb.training_examples()]
+    return train(phrases, frozenset(i.id for i in kb.intents() if i.kind == "policy"), tokens)
 
 
-def trained(phrases: list[tuple[str, str]], policy: frozenset[str], tokens: Tokens) -> Ellipsis:
-    """The model for these phrases, trained once per process (about two seconds on this machine)."""
+_trained: dict[str, CharModel] = {}
+
+
+def trained(phrases: list[tuple[str, str]], policy: frozenset[str], tokens: Tokens) -> CharModel:
+    """The model for these phrases, trained once per process (training and tests; serving reads the stored one)."""
     digest = hashlib.sha256(repr((sorted(phrases), sorted(policy))).encode()).hexdigest()
     if digest not in _trained:
         if len(_trained) >= CACHED:
             _trained.pop(next(iter(_trained)))
-        _trained[digest] = Ellipsis.train(phrases, policy, tokens)
+        _trained[digest] = train(phrases, policy, tokens)
     return _trained[digest]

@@ -17,9 +17,11 @@ stored model is the same.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
+from bot.engine import followups
 from intents.classifier import LIBRARIES, IntentClassifier, Prediction, examples_hash, versions
 from intents.decide import Thresholds
 from intents.normalize import Normalizer
@@ -59,12 +61,15 @@ class Understanding:
         classifier = _loadable(stored, model_id, segmenter, previous) if stored else None
         if stored and classifier is not None:
             made = cls(normalizer, segmenter, classifier, occupations)
-            made.stale = not (stored[0] == fingerprint and stored[1] == versions())
+            made.stale = not (stored[0] == fingerprint and stored[1] == versions()) or \
+                classifier.model.followups is None  # stored before the follow-up reading was: retrain it
             return made
         if not retrain:
             log.warning("no stored model can be loaded: training one in memory (run `run_bot.py train` to store one)")
         started = time.perf_counter()
         classifier = IntentClassifier.train([p[0] for p in pairs], [p[1] for p in pairs], segmenter)
+        classifier.model = dataclasses.replace(classifier.model,
+                                               followups=followups.for_kb(kb, normalizer, segmenter.tokens))
         made = cls(normalizer, segmenter, classifier, occupations)
         made.trained_seconds = time.perf_counter() - started
         made.stale = not retrain

@@ -14,6 +14,7 @@ new one is accepted.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from bot.engine import followups
 from bot.engine.assistant import Assistant
 from bot.engine.refresh import live_model_report
 from bot.engine.understanding import catalogue_names
@@ -149,10 +151,13 @@ def guarded_training(kb: KnowledgeBase, folds: int = FOLDS, force: bool = False,
 def _store(kb: KnowledgeBase, reader: _Reader, ev: Evaluation, folds: int, accuracy: float, macro_f1: float,
            forced: bool, extra: Sequence[tuple[str, str]] = ()) -> float:
     """Train on all examples (the texts in ``ev`` are already normalised) and the ``extra`` variants
-    (the entries' question variants); store it as the live model."""
+    (the entries' question variants), and the follow-up reading on the same phrases; store them as the
+    live model."""
     started = time.perf_counter()
     classifier = IntentClassifier.train(list(ev.texts) + [reader.normalizer(t) for t, _ in extra],
                                         list(ev.labels) + [i for _, i in extra], reader.segmenter)
+    learned = followups.for_kb(kb, reader.normalizer, reader.segmenter.tokens)
+    classifier.model = dataclasses.replace(classifier.model, followups=learned)
     seconds = time.perf_counter() - started
     report = {"examples": len(ev.labels) + len(extra), "seconds": round(seconds, 3), "folds": folds,
               "cv_accuracy": round(accuracy, 4), "cv_macro_f1": round(macro_f1, 4), "forced": forced}
