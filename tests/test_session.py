@@ -136,3 +136,20 @@ def test_the_console_forgets_between_runs(db_path: Path) -> None:
     assert "10万" in first or "100,000" in first
     second = console("租房补贴每月多少\n")
     assert "按您说的" not in second and "博士学历" not in second
+
+
+def test_source_labels_of_a_traditional_reply_are_traditional() -> None:
+    """The labels a channel adds to the sources ("来源：", "转载", "未注明日期") follow the reply's script, as OpenCC
+    writes them."""
+    import opencc
+
+    from bot.engine.reply import TRADITIONAL_LABELS, label
+    from bot.engine.texts import t
+
+    to_traditional = opencc.OpenCC("s2t")
+    for simplified, traditional in TRADITIONAL_LABELS.items():
+        assert to_traditional.convert(simplified) == traditional
+    for key in ("source", "reprint", "undated"):
+        assert label(key, "zh", "hant") == to_traditional.convert(t(key, "zh"))
+        assert label(key, "zh", "hans") == t(key, "zh")
+        assert label(key, "en", "hant") == t(key, "en")

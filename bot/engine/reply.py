@@ -67,7 +67,18 @@ def source_title(source: Source, lang: str) -> str:
     return source.title.get(lang)
 
 
-def source_details(source: Source, lang: str) -> str:
+TRADITIONAL_LABELS = {"来源：": "來源：", "转载": "轉載", "未注明日期": "未註明日期"}
+"""The source labels in Traditional Chinese (the reply's texts are converted by the script step; these labels are
+added when the reply is rendered). A test checks them against OpenCC."""
+
+
+def label(key: str, lang: str, script: str = "hans") -> str:
+    """A source label in the reply's language and script."""
+    text = t(key, lang)
+    return TRADITIONAL_LABELS.get(text, text) if lang == "zh" and script == "hant" else text
+
+
+def source_details(source: Source, lang: str, script: str = "hans") -> str:
     """What follows the title: issuing office, document number, date, "reprint" (without the address)."""
     sep = "，" if lang == "zh" else ", "
     parts = [p for p in (source.office.get(lang), source.number) if p]
@@ -75,16 +86,16 @@ def source_details(source: Source, lang: str) -> str:
     if source.date and source.date[:4] not in title:  # the title often names its date already
         parts.append(source.date)
     elif not source.date and source.kind not in ("staff", "general"):
-        parts.append(t("undated", lang))
+        parts.append(label("undated", lang, script))
     if source.kind == "reprint":
-        parts.append(t("reprint", lang))
+        parts.append(label("reprint", lang, script))
     return sep.join(parts)
 
 
-def source_line(source: Source, lang: str) -> str:
+def source_line(source: Source, lang: str, script: str = "hans") -> str:
     """One source as a plain line: title, office, number, date, reprint mark, address."""
-    details = source_details(source, lang)
-    line = t("source", lang) + source_title(source, lang)
+    details = source_details(source, lang, script)
+    line = label("source", lang, script) + source_title(source, lang)
     if details:
         line += ("，" if lang == "zh" else " — ") + details
     if source.url:
@@ -96,7 +107,7 @@ def plain(reply: Reply) -> str:
     """The reply as plain text: notice, body, sources, contact; at most MAX_REPLY characters."""
     parts = [p for p in (reply.notice, reply.text) if p]
     if reply.sources:
-        parts.append("\n".join(source_line(s, reply.lang) for s in reply.sources))
+        parts.append("\n".join(source_line(s, reply.lang, reply.script) for s in reply.sources))
     if reply.contact:
         parts.append("\n".join(reply.contact))
     return clip("\n\n".join(parts))

@@ -22,10 +22,10 @@ from bot.engine.reply import (
     MAX_REPLY,
     Button,
     Reply,
+    label,
     source_details,
     source_title,
 )
-from bot.engine.texts import t
 from knowledge.models import Source
 
 SEP = "\n\n"
@@ -40,7 +40,7 @@ def reply_html(reply: Reply) -> list[str]:
     blocks.append(("", reply.text, ""))
     messages = pack(blocks)
     if reply.sources:
-        lines = "\n".join(source_html(s, reply.lang) for s in reply.sources)
+        lines = "\n".join(source_html(s, reply.lang, reply.script) for s in reply.sources)
         if size(messages[-1] + SEP + "📄 " + lines) <= MAX_REPLY:
             messages[-1] += SEP + "📄 " + lines
         else:
@@ -53,15 +53,15 @@ def reply_html(reply: Reply) -> list[str]:
     return messages
 
 
-def source_html(source: Source, lang: str) -> str:
+def source_html(source: Source, lang: str, script: str = "hans") -> str:
     """One source: the title as a link to the document (when it has a web address), then its details."""
     title = escape(source_title(source, lang))
     if source.url and SAFE_URL.match(source.url):
         title = f'<a href="{html.escape(source.url, quote=True)}">{title}</a>'
-    details = source_details(source, lang)
+    details = source_details(source, lang, script)
     if details:
         title += escape(("，" if lang == "zh" else " — ") + details)
-    return escape(t("source", lang)) + title
+    return escape(label("source", lang, script)) + title
 
 
 def text_html(text: str, heading: str = "") -> list[str]:
