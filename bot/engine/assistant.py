@@ -84,8 +84,7 @@ class Assistant:
         intents = self.kb.intents()
         self.policy_intents = frozenset(i.id for i in intents if i.kind == "policy")
         contacts, entries = self.kb.contacts(), self.kb.entries()
-        self.entries = entries  # the active entries, read at each reload (the answer path reads no disk)
-        self._entries = {e.id: e for e in entries if e.status == "active"}
+        self._entries = {e.id: e for e in entries}  # the active entries, read at each reload (no disk on the answer path)
         self.catalogue = catalogue.Catalogue(self.kb.catalogue(), entries)
         self.composer = Composer(intents, contacts, Register(self.kb.sources(), self.kb.facts()))
         self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts,
@@ -195,7 +194,7 @@ class Assistant:
         if listed is not None:  # an occupation named: the imported list says, or the honest entry does
             entry = listed.entry or entry
         reply = self.composer.answer(entry, lang, top, cands, topic, topic_entry, body=listed.text if listed else None)
-        reply = with_offer(reply, entry, lambda: self.entries, self.composer)
+        reply = with_offer(reply, entry, lambda: list(self._entries.values()), self.composer)
         reply = self._with_assumptions(reply, entry, state.carried(case), lang)
         previous = state.topic
         text = previous.text if previous and resolution.continued and previous.subject == subject else reading.core
