@@ -331,8 +331,9 @@ class Retriever:
         specific = bool(asked) or bool(have)
         top = max(scores.values(), default=0.0) or 1.0
         asked_so = self._variants.get(self.variant_key(core), set()) if core else set()
-        kind_answered = any(scores.get(position) and asked & PROCEDURAL_KINDS & entry_kinds(entry)
-                            for position, entry in enumerate(index.entries))
+        procedural = asked & PROCEDURAL_KINDS  # the entries the text matched only, not every entry of the intent
+        kind_answered = bool(procedural) and any(score and procedural & entry_kinds(index.entries[position])
+                                                 for position, score in scores.items())
         stated: list[tuple[float, float, Entry]] = []  # (score, text score, entry)
         needing: list[tuple[float, float, Entry]] = []
         for position, entry in index.layout.scanned(index.entries, every):
