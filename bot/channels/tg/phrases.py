@@ -6,6 +6,8 @@ prompts and notices. No office hours are promised here: staff reply in the chat.
 
 from __future__ import annotations
 
+from bot.engine.texts import phrase
+
 PHRASES: dict[str, dict[str, str]] = {
     "welcome": {
         "zh": "您好！我是大连人才政策助手。\n我可以解答大连“5+22”人才政策、紧缺人才目录、“一事一议”、"
@@ -160,8 +162,7 @@ STAFF: dict[str, str] = {key: texts["zh"] for key, texts in STAFF_TEXTS.items()}
 
 def staff_say(key: str, lang: str, **values: object) -> str:
     """A staff text in ``lang`` (Chinese unless ``en``)."""
-    text = STAFF_TEXTS[key]["en" if lang == "en" else "zh"]
-    return text.format(**values) if values else text
+    return phrase(STAFF_TEXTS, key, "en" if lang == "en" else "zh", **values)
 
 
 COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -190,8 +191,7 @@ def records(counts: dict[str, int], lang: str) -> str:
 
 
 def say(key: str, lang: str) -> str:
-    entry = PHRASES[key]
-    return entry.get(lang) or entry["zh"]
+    return phrase(PHRASES, key, lang)
 
 
 def lang_of_code(language_code: str | None) -> str:
