@@ -30,7 +30,7 @@ import yaml
 from bot.engine.assistant import Assistant
 from bot.engine.reply import Reply
 from bot.settings import load_settings
-from bot.staff.training import INSCOPE_FALLBACK, OOS_FALLBACK, RIGHT_ANSWER, RIGHT_CLARIFY, WRONG_ANSWER, WRONG_CLARIFY
+from bot.staff.evaluation import INSCOPE_FALLBACK, OOS_FALLBACK, RIGHT_ANSWER, RIGHT_CLARIFY, WRONG_ANSWER, WRONG_CLARIFY
 from intents.decide import OUT_OF_SCOPE, Thresholds
 
 TUNING = Path(__file__).resolve().parents[1] / "tests" / "data" / "tuning_questions.yaml"
