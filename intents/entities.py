@@ -75,6 +75,7 @@ _YEAR = re.compile(r"(20[0-9]{2})\s?(?:年)?\s?(?:(?:本科|硕士|研究生|博
 _RELATIVE_YEAR = {r"应届|今年毕业|刚毕业|\bthis year'?s graduate|\bgraduat\w* this year\b": 0,
                   r"去年毕业|往届|\bgraduated last year\b": -1, r"前年毕业|\bgraduated two years ago\b": -2,
                   r"明年毕业|\bgraduat\w* next year\b": 1}
+_RELATIVE_YEARS = tuple((re.compile(pattern), delta) for pattern, delta in _RELATIVE_YEAR.items())
 DISTRICTS: dict[str, tuple[str, ...]] = {
     "zhongshan": (r"中山区", r"\bzhongshan\b"),
     "xigang": (r"西岗", r"\bxigang\b"),
@@ -158,8 +159,18 @@ class Words:
         return self.every if latin else self.chinese
 
 
-def _compile(table: dict[str, tuple[str, ...]]) -> list[tuple[str, Words]]:
-    return [(value, Words.of(patterns)) for value, patterns in table.items()]
+@dataclass(frozen=True)
+class Table:
+    """One pattern table compiled: the words of each value, and all of them together (most messages name
+    none of a table's values, which one search tells)."""
+
+    values: tuple[tuple[str, Words], ...]
+    any: Words
+
+
+def _compile(table: dict[str, tuple[str, ...]]) -> Table:
+    return Table(tuple((value, Words.of(patterns)) for value, patterns in table.items()),
+                 Words.of(p for patterns in table.values() for p in patterns))
 
 
 _DEGREE_RE = _compile(DEGREES)
@@ -230,9 +241,11 @@ _EMPTY: dict[str, object] = {f.name: f.default for f in fields(Entities)}
 _NEGATED = re.compile(r"(?:不是|并非|而非|并不是|\bnot(?: an?)?|\bisn'?t(?: an?)?|\bno longer(?: an?)?)\s*$")
 
 
-def _first(table: list[tuple[str, Words]], text: str, spans: list[tuple[int, int]], latin: bool = True) -> str | None:
+def _first(table: Table, text: str, spans: list[tuple[int, int]], latin: bool = True) -> str | None:
+    if not table.any.read(latin).search(text):
+        return None
     best: tuple[int, str] | None = None
-    for value, words in table:
+    for value, words in table.values:
         for match in words.read(latin).finditer(text):
             spans.append(match.span())
             if _NEGATED.search(text[max(0, match.start() - 12):match.start()]):
@@ -345,8 +358,8 @@ def _graduation_year(text: str, spans: list[tuple[int, int]], today: date) -> in
         spans.append(match.span())
         year = next(g for g in match.groups() if g)
         return int(year) if len(year) == 4 else 2000 + int(year)
-    for pattern, delta in _RELATIVE_YEAR.items():
-        relative = re.search(pattern, text)
+    for pattern, delta in _RELATIVE_YEARS:
+        relative = pattern.search(text)
         if relative is not None:
             spans.append(relative.span())
             return today.year + delta
