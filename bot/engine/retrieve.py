@@ -115,6 +115,12 @@ def _stem(word: str) -> str:
     return word
 
 
+def _words_key(words: Iterable[str]) -> str:
+    """The words of a question that say something of the entry, as one string (see :meth:`Retriever.variant_key`)."""
+    return " ".join(_stem(w) for w in words if w.strip() and w not in _STOPWORDS and w not in _PLACE_WORDS
+                    and any(c.isalnum() for c in w) and not all(c in _COMMON_CHARS for c in w))
+
+
 def _chars(text: str) -> list[str]:
     return ["¶" + c for c in _CJK_CHAR.findall(text) if c not in _COMMON_CHARS]
 
@@ -283,10 +289,7 @@ class Retriever:
     def variant_key(self, text: str) -> str:
         """A question as its words, without punctuation, the city's name and words that say nothing of the entry:
         "What is the Dalian shortage talent catalogue?" and "what is the shortage talent catalogue" meet."""
-        words = self.segmenter.tokens(self.normalize(text).lower())
-        kept = [_stem(w) for w in words if w.strip() and w not in _STOPWORDS and w not in _PLACE_WORDS
-                and any(c.isalnum() for c in w) and not all(c in _COMMON_CHARS for c in w)]
-        return " ".join(kept)
+        return _words_key(self.segmenter.tokens(self.normalize(text).lower()))
 
     def _tokens(self, text: str) -> list[str]:
         terms = self._before.get(text)
@@ -348,7 +351,8 @@ class Retriever:
         have = entities.as_dict()
         specific = bool(asked) or bool(have)
         top = max(scores.values(), default=0.0) or 1.0
-        asked_so = self._variants.get(self.variant_key(core), set()) if core else set()
+        # the variant the question is, read from its words as segmented already (it is normalised: not again)
+        asked_so = self._variants.get(_words_key(self.segmenter.tokens(core)), set()) if core else set()
         procedural = asked & PROCEDURAL_KINDS  # the entries the text matched only, not every entry of the intent
         kind_answered = bool(procedural) and any(score and procedural & index.readings[position].kinds
                                                  for position, score in scores.items())
