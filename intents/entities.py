@@ -138,7 +138,8 @@ class Words:
 
     A pattern without a Chinese character names the value in English: each of
     them needs a Latin letter or digit (a word of letters, or the ASCII word
-    boundary, which holds only beside one; ``tests/test_entities.py`` checks).
+    boundary, which holds only beside one; ``tests/test_understanding_steps.py``
+    checks).
     In a message with none, only the Chinese patterns can match, and they match
     exactly as the whole alternation would; they are read alone because the
     English patterns' boundaries make a regular expression several times slower.
@@ -241,7 +242,7 @@ _EMPTY: dict[str, object] = {f.name: f.default for f in fields(Entities)}
 _NEGATED = re.compile(r"(?:不是|并非|而非|并不是|\bnot(?: an?)?|\bisn'?t(?: an?)?|\bno longer(?: an?)?)\s*$")
 
 
-def _first(table: Table, text: str, spans: list[tuple[int, int]], latin: bool = True) -> str | None:
+def _first(table: Table, text: str, spans: list[tuple[int, int]], latin: bool) -> str | None:
     if not table.any.read(latin).search(text):
         return None
     best: tuple[int, str] | None = None
