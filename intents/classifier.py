@@ -93,15 +93,19 @@ def examples_hash(pairs: Iterable[tuple[str, str]], words: Iterable[str] = ()) -
     return digest.hexdigest()
 
 
-def char_grams(text: str) -> list[str]:
-    """scikit-learn's ``char_wb`` analyzer for n-grams of 1 to 3: each word padded with a space."""
+@functools.lru_cache(maxsize=64)
+def char_grams(text: str) -> tuple[str, ...]:
+    """scikit-learn's ``char_wb`` analyzer for n-grams of 1 to 3: each word padded with a space.
+
+    Remembered for the last few texts: the intent classifier and the follow-up reading read the same message.
+    """
     grams: list[str] = []
     low, high = CHAR_NGRAMS
     for word in text.split():
         padded = f" {word} "
         for n in range(low, high + 1):
             grams.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
-    return grams
+    return tuple(grams)
 
 
 def word_grams(tokens: Sequence[str]) -> list[str]:
@@ -272,9 +276,9 @@ class IntentClassifier:
         return [self._ranked(row) for row in self.proba(texts)]
 
     def _ranked(self, probs: np.ndarray, top: int | None = None) -> list[Prediction]:
-        order = np.argsort(-probs, kind="stable")
         values = probs.tolist()
-        return [Prediction(self.classes[i], values[i]) for i in order.tolist()[:top]]
+        order = sorted(range(len(values)), key=values.__getitem__, reverse=True)  # stable: ties in class order
+        return [Prediction(self.classes[i], values[i]) for i in order[:top]]
 
     def to_bytes(self) -> bytes:
         return self.model.to_bytes(self.segmenter.words)

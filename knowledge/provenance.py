@@ -59,6 +59,9 @@ class Register:
         self.general = Source(id=GENERAL_SOURCE_ID, title=Text("全国通用常识（无文件出处）",
                                                                "national general knowledge (no document names it)"),
                               kind="general", facts=general)
+        self._shown: dict[tuple[str, int], tuple[Entry, tuple[Source, ...]]] = {}
+        """(entry id, limit) -> the entry and its sources to show: chosen once per entry, not at every answer (a
+        register is read-only once built; a reload builds a new one with the entries it reads)."""
 
     def sources_of_fact(self, fact_id: str) -> list[Source]:
         return list(self._of_fact.get(fact_id, ()))
@@ -91,6 +94,14 @@ class Register:
         the few lines shown cover as many of the entry's facts as they can),
         then the order of the entry's facts, then the register's order.
         """
+        known = self._shown.get((entry.id, limit))
+        if known is not None and (known[0] is entry or known[0] == entry):
+            return known[1]
+        shown = self._chosen(entry, limit)
+        self._shown[(entry.id, limit)] = (entry, shown)
+        return shown
+
+    def _chosen(self, entry: Entry, limit: int) -> tuple[Source, ...]:
         if entry.sources:
             shown = [s for s in (self.source(sid) for sid in entry.sources) if s is not None]
             shown = [replace(s, date=entry.reviewed) if s.id == STAFF_SOURCE_ID else s for s in shown]

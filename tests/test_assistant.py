@@ -6,6 +6,7 @@ import pytest
 
 from bot.engine.assistant import Assistant
 from bot.engine.reply import MAX_REPLY, plain
+from knowledge import changes
 
 
 def test_doctoral_purchase_question_gets_the_doctoral_figure_with_its_source(assistant: Assistant) -> None:
@@ -127,3 +128,17 @@ def test_forget_removes_the_users_records(assistant: Assistant) -> None:
     assistant.handle("博士买房有补贴吗", "s", user="42", channel="telegram")
     assert assistant.forget("42", "s", channel="telegram") >= 2
     assert assistant.kb.db["queries"].count == 0
+
+
+def test_a_reload_answers_with_the_edited_entry_and_its_new_sources(assistant: Assistant) -> None:
+    """What the answer path keeps per entry (its index, its sources) is rebuilt by a reload: the edit is served."""
+    first = assistant.handle("博士买房有补贴吗", "before")
+    assert first.entry_id is not None and first.sources
+    entry = assistant.kb.entry(first.entry_id)
+    other = next(s for s in assistant.composer.register.sources.values()
+                 if s.kind == "official" and s not in first.sources)
+    edited = entry.answer.zh + "（已按新文件更新）"
+    assert changes.update_entry(assistant.kb, entry.id, {"answer.zh": edited, "sources": [other.id]}, "test")
+    assert assistant.refresh()
+    again = assistant.handle("博士买房有补贴吗", "after")
+    assert (again.entry_id, again.text, again.sources) == (entry.id, edited, (other,))

@@ -207,3 +207,16 @@ def test_windows_are_kept_through_export_and_import(tmp_path: Path) -> None:
     again = yaml.safe_load((tmp_path / "out" / "entries" / "rental_housing.yaml").read_text(encoding="utf-8"))
     assert again[0]["window"] == {"closes": "2025-07-31", "yearly": True}
     assert Window(None, "2025-07-31", True).as_dict() == again[0]["window"]
+
+
+def test_the_sources_shown_follow_an_entry_that_changed(register: Register) -> None:
+    """The register remembers the sources it chose for an entry; an entry of the same id with other facts (an
+    edit) has its own chosen again."""
+    entry = Entry(id="remembered", intent="graduate_allowance", title=Text("t", "t"), answer=Text("a", "b"),
+                  facts=("F-34",))
+    before = register.sources_for(entry)
+    edited = Entry(id="remembered", intent="graduate_allowance", title=Text("t", "t"), answer=Text("a", "b"),
+                   facts=("F-26",))
+    fresh = Register(register.sources.values(), register.facts.values())
+    assert register.sources_for(edited) == fresh.sources_for(edited) != before
+    assert register.sources_for(entry) == before

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import re
 from pathlib import Path
+from re import _constants as constants  # to read a pattern's structure
+from re import _parser as parser
 
 import pytest
 
+from intents import entities
 from intents.entities import extract_entities
 from intents.lexicon import is_detail_only, strip_filler
 from intents.normalize import Normalizer, detect_lang, has_words
@@ -76,6 +80,44 @@ def test_segmenter_survives_pickling_with_its_terms() -> None:
 ])
 def test_entities(text: str, expected: dict[str, object]) -> None:
     assert extract_entities(text).as_dict() == expected
+
+
+def _needs_latin(items: list[tuple[object, object]]) -> bool:
+    """Whether every match of a parsed pattern has a Latin letter or digit: a mandatory one of its own, or a
+    word boundary (which ``entities._bounded`` makes one that holds only beside a Latin letter or digit)."""
+    for op, arg in items:
+        if op is constants.LITERAL and chr(arg).isascii() and chr(arg).isalnum():
+            return True
+        if op is constants.AT and arg is constants.AT_BOUNDARY:
+            return True
+        if op is constants.SUBPATTERN and _needs_latin(list(arg[-1])):
+            return True
+        if op is constants.BRANCH and all(_needs_latin(list(branch)) for branch in arg[1]):
+            return True
+        if op in (constants.MAX_REPEAT, constants.MIN_REPEAT) and arg[0] >= 1 \
+                and _needs_latin(list(arg[2])):
+            return True
+    return False
+
+
+def test_english_entity_words_need_a_latin_letter() -> None:
+    """A message without Latin letters or digits is read with the Chinese patterns alone (``entities.Words``):
+    right only while every pattern without a Chinese character needs a Latin letter or digit to match."""
+    tables = [entities.DEGREES, entities.TIERS, entities.DISTRICTS, entities.ORIGINS, entities.ROLES,
+              entities.NATIONALITIES, {"foreign": entities.FOREIGN}, {"elsewhere": entities.OTHER_PLACES}]
+    english = [p for table in tables for patterns in table.values() for p in patterns if not entities._CJK.search(p)]
+    assert english and all(_needs_latin(list(parser.parse(p))) for p in english)
+
+
+@pytest.mark.parametrize("pattern, text", [
+    (r"\bph\.?\s?d(?:'?s)?\b", "phd呢"), (r"\bph\.?\s?d(?:'?s)?\b", "aphd"), (r"\bmaster(?:'?s)?\b", "masters的"),
+    (r"\bmaster(?:'?s)?\b", "mastery"), (r"\bi'?m local\b", "i'm locally"), (r"\bl[uü]shun(?:kou)?\b", "lushunkou区"),
+    (r"\b(?:graduated?|graduating)\b", "graduate 2020"), (r"\ba?b\b", "b"), (r"\ba?b\b", "cab"),
+])
+def test_a_one_sided_word_boundary_reads_as_the_general_one(pattern: str, text: str) -> None:
+    general = re.compile(pattern.replace(r"\b", entities._ASCII_BOUNDARY))
+    assert [m.span() for m in re.compile(entities._bounded(pattern)).finditer(text)] == \
+        [m.span() for m in general.finditer(text)]
 
 
 @pytest.mark.parametrize("text, expected", [

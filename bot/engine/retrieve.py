@@ -26,7 +26,7 @@ import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import AbstractSet, Callable, Iterable
 
 from intents.entities import Entities
 from intents.segment import Segmenter
@@ -115,11 +115,17 @@ def _stem(word: str) -> str:
     return word
 
 
+def _words_key(words: Iterable[str]) -> str:
+    """The words of a question that say something of the entry, as one string (see :meth:`Retriever.variant_key`)."""
+    return " ".join(_stem(w) for w in words if w.strip() and w not in _STOPWORDS and w not in _PLACE_WORDS
+                    and any(c.isalnum() for c in w) and not all(c in _COMMON_CHARS for c in w))
+
+
 def _chars(text: str) -> list[str]:
     return ["¶" + c for c in _CJK_CHAR.findall(text) if c not in _COMMON_CHARS]
 
 
-def condition_weight(asked: set[str], gives: set[str], kind_answered: bool) -> float:
+def condition_weight(asked: AbstractSet[str], gives: AbstractSet[str], kind_answered: bool) -> float:
     """How much a matched condition raises an entry: fully, unless the question asks a kind of answer (how, when,
     how long) that this entry does not give and a sibling entry matching the question does."""
     procedural = asked & PROCEDURAL_KINDS
@@ -148,14 +154,30 @@ _ENTRY_KINDS: dict[str, frozenset[str]] = {}
 """Answer kinds by label: an entry's are read once, not at every question (ranking reads every entry's)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What the ranking reads of one entry besides its conditions, read once when the index is built."""
+
+    kinds: frozenset[str]  # the kinds of answer it gives (:func:`entry_kinds`)
+    gives: frozenset[str]  # those, and the amount of a degree or tier it is for (:func:`_tier_amount`)
+    general: bool  # the intent's general entry (id ending in ``-general``)
+    topic_only: bool  # its one condition is the benefit it is about (a how-to or contacts entry)
+
+    @classmethod
+    def of(cls, entry: Entry) -> "_Reading":
+        kinds = frozenset(entry_kinds(entry))
+        return cls(kinds, kinds | _tier_amount(entry), entry.id.endswith("-general"), set(entry.conditions) == {"topic"})
+
+
 @dataclass
 class _Index:
     """BM25F postings of one intent's entries (the postings are those of its documents, see :class:`_Layout`)."""
 
     entries: list[Entry]
-    postings: dict[str, list[tuple[int, float]]]  # term -> (document, length-normalised weighted tf)
+    gains: dict[str, list[tuple[int, float]]]  # term -> (document, what the term adds to its score)
     idf: dict[str, float]
     layout: "_Layout"
+    readings: list[_Reading]  # per entry position
 
     @classmethod
     def build(cls, entries: list[Entry], fields_of: Callable[[Entry], dict[str, str]],
@@ -182,16 +204,18 @@ class _Index:
         total = len(entries)
         idf = {term: math.log(1 + (total - n + 0.5) / (n + 0.5)) for term, n in hits.items()}
         layout.texts.clear()  # read
-        return cls(entries, postings, idf, layout)
+        # a term's BM25 share of a document's score, computed here once rather than at every question
+        gains = {term: [(document, _term_weight(term) * idf[term] * tf * (K1 + 1) / (tf + K1)) for document, tf in found]
+                 for term, found in postings.items()}
+        return cls(entries, gains, idf, layout, [_Reading.of(entry) for entry in entries])
 
     def scores(self, query: Iterable[str], every: bool = True) -> dict[int, float]:
         """Entry position -> text score (``every``: of every entry; else of the first entry of each kind, see
         :meth:`_Layout.scanned`)."""
         found: dict[int, float] = {}
         for term in set(query):
-            weight = PAIR_WEIGHT if term.startswith("§") else CHAR_WEIGHT if term.startswith("¶") else 1.0
-            for document, tf in self.postings.get(term, ()):
-                found[document] = found.get(document, 0.0) + weight * self.idf[term] * tf * (K1 + 1) / (tf + K1)
+            for document, gain in self.gains.get(term, ()):
+                found[document] = found.get(document, 0.0) + gain
         return self.layout.per_entry(found, every)
 
 
@@ -265,10 +289,7 @@ class Retriever:
     def variant_key(self, text: str) -> str:
         """A question as its words, without punctuation, the city's name and words that say nothing of the entry:
         "What is the Dalian shortage talent catalogue?" and "what is the shortage talent catalogue" meet."""
-        words = self.segmenter.tokens(self.normalize(text).lower())
-        kept = [_stem(w) for w in words if w.strip() and w not in _STOPWORDS and w not in _PLACE_WORDS
-                and any(c.isalnum() for c in w) and not all(c in _COMMON_CHARS for c in w)]
-        return " ".join(kept)
+        return _words_key(self.segmenter.tokens(self.normalize(text).lower()))
 
     def _tokens(self, text: str) -> list[str]:
         terms = self._before.get(text)
@@ -330,9 +351,10 @@ class Retriever:
         have = entities.as_dict()
         specific = bool(asked) or bool(have)
         top = max(scores.values(), default=0.0) or 1.0
-        asked_so = self._variants.get(self.variant_key(core), set()) if core else set()
+        # the variant the question is, read from its words as segmented already (it is normalised: not again)
+        asked_so = self._variants.get(_words_key(self.segmenter.tokens(core)), set()) if core else set()
         procedural = asked & PROCEDURAL_KINDS  # the entries the text matched only, not every entry of the intent
-        kind_answered = bool(procedural) and any(score and procedural & entry_kinds(index.entries[position])
+        kind_answered = bool(procedural) and any(score and procedural & index.readings[position].kinds
                                                  for position, score in scores.items())
         stated: list[tuple[float, float, Entry]] = []  # (score, text score, entry)
         needing: list[tuple[float, float, Entry]] = []
@@ -340,16 +362,17 @@ class Retriever:
             match = condition_match(entry, entities, topic, core, have)
             if match == CONTRADICTED:
                 continue
+            reading = index.readings[position]
             relevance = scores.get(position, 0.0) / top
-            if relevance and asked & entry_kinds(entry):
-                relevance *= 1 + (GRADUATED_BOOST if "graduated" in asked & entry_kinds(entry) else KIND_BOOST)
+            if relevance and asked & reading.kinds:
+                relevance *= 1 + (GRADUATED_BOOST if "graduated" in asked & reading.kinds else KIND_BOOST)
             if relevance and entry.id in asked_so:
                 relevance *= 1 + VARIANT_BOOST
-            general = entry.id.endswith("-general")
+            general = reading.general
             if relevance and general and specific:
                 relevance *= GENERAL_PENALTY
             if match == UNSTATED:
-                if topic is None and set(entry.conditions) == {"topic"} and relevance:
+                if topic is None and reading.topic_only and relevance:
                     # a how-to or contacts entry about a benefit: its words (an office's name) may find it
                     relevance *= 1.0 if self.names_office(entry, core) else TOPIC_UNSTATED
                     stated.append((relevance, relevance, entry))
@@ -357,7 +380,7 @@ class Retriever:
                     needing.append((relevance, relevance, entry))
                 continue
             assert isinstance(match, int)
-            boost = condition_weight(asked, entry_kinds(entry) | _tier_amount(entry), kind_answered)
+            boost = condition_weight(asked, reading.gives, kind_answered)
             score = relevance * (1 + boost * match) + 0.05 * match
             score += 0.01 if general else 0.0
             stated.append((score, relevance, entry))
