@@ -579,6 +579,7 @@ class KnowledgeBase:
                     variants[text] = value
                 elif kind == "digest":
                     digest = value
+            self.db.execute("pragma shrink_memory")  # SQLite's cache of those pages: read once, at start-up
         return (digest, texts, variants) if digest is not None else None
 
     def cache_terms(self, key: str, digest: str, texts: dict[str, list[str]], variants: dict[str, str]) -> None:
