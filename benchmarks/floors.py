@@ -29,14 +29,17 @@ FLOOR_WITHOUT_SKLEARN = "import jieba, numpy\njieba.Tokenizer().initialize()\n"
 REPORT = ("import json, sys\nprint('ready', flush=True)\n{after}\n"
           "peak = [int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM:')]\n"
           "print(json.dumps({{'rss_kib': peak[0] if peak else 0, "
-          "'sklearn': 'sklearn' in sys.modules, 'scipy': 'scipy' in sys.modules}}), flush=True)\n")
+          "'imports': [m for m in {watched!r} if m in sys.modules]}}), flush=True)\n")
 """The peak RSS is the process's own high-water mark (``VmHWM``): ``ru_maxrss`` would carry the
 parent's over ``exec``."""
+WATCHED = ("sklearn", "scipy", "pypinyin")
+"""Libraries an answering process should not load (the report's ``imports`` names those it did): scikit-learn
+and scipy only train, pypinyin only makes the syllable table of ``intents/homophones.py``."""
 
 
 def process_code(before: str, after: str = "") -> str:
     """A child program: ``before`` (what makes it ready), ``ready``, ``after``, then its JSON report."""
-    return before + REPORT.format(after=after)
+    return before + REPORT.format(after=after, watched=WATCHED)
 
 
 def run_process(code: str) -> dict[str, Any]:

@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import date
-from functools import lru_cache
 from typing import Any, Iterable
 
-from pypinyin import lazy_pinyin
+from .homophones import sounds_like
 
 DEGREES: dict[str, tuple[str, ...]] = {
     "phd": (r"博士(?!后)", r"\bph\.?\s?d(?:'?s)?\b", r"\bdphil\b", r"doctora(?:te|l)", r"\bdoctor'?s degree", r"读博"),
@@ -256,50 +255,6 @@ def _first(table: Table, text: str, spans: list[tuple[int, int]], latin: bool) -
     return best[1] if best else None
 
 
-# Degrees and tiers written with a homophone typo ("朔士", "领君", "青年才骏"): matched by their pinyin, when the
-# typo shares a character with the name and is not a common word that sounds the same ("说是", "本可以").
-SOUNDS_LIKE: dict[str, dict[str, str]] = {
-    "degree": {"博士": "phd", "硕士": "master", "本科": "bachelor", "大专": "college", "专科": "college"},
-    "tier": {"尖端": "top", "领军": "leading", "高端": "high_end", "青年才俊": "young", "紧缺": "shortage"},
-}
-NOT_A_TYPO = ("本可", "说是")
-_SYLLABLES = {name: tuple(lazy_pinyin(name)) for names in SOUNDS_LIKE.values() for name in names}
-
-
-def _one_each(chars: str) -> Any:
-    """One item per character that is not Chinese, so that syllables and characters line up."""
-    return ["?"] * len(chars)
-
-
-_NAME_CHARS = {kind: frozenset("".join(names)) for kind, names in SOUNDS_LIKE.items()}
-"""A typo shares a character with the name it stands for: a text with none of a kind's characters needs no pinyin."""
-
-
-@lru_cache(maxsize=256)
-def _pinyin(text: str) -> tuple[str, ...]:
-    """The syllables of ``text`` (read once per text: the degree and the tier are looked up in the same one)."""
-    return tuple(lazy_pinyin(text, errors=_one_each))
-
-
-def _sounds_like(kind: str, text: str, spans: list[tuple[int, int]]) -> str | None:
-    """The value of ``kind`` whose Chinese name the text spells with a homophone, if any."""
-    if _NAME_CHARS[kind].isdisjoint(text) or not _CJK.search(text):
-        return None
-    syllables = _pinyin(text)
-    if len(syllables) != len(text):
-        return None
-    for name, value in SOUNDS_LIKE[kind].items():
-        wanted = _SYLLABLES[name]
-        for start in range(len(text) - len(wanted) + 1):
-            written = text[start:start + len(wanted)]
-            if tuple(syllables[start:start + len(wanted)]) != wanted or written == name:
-                continue
-            if set(written) & set(name) and not any(text.startswith(common, start) for common in NOT_A_TYPO):
-                spans.append((start, start + len(wanted)))
-                return value
-    return None
-
-
 def extract_entities(text: str, occupations: Iterable[str] = (), today: date | None = None) -> Entities:
     """Entities named in normalised ``text``; the first mention wins when two are named."""
     spans: list[tuple[int, int]] = []
@@ -307,8 +262,8 @@ def extract_entities(text: str, occupations: Iterable[str] = (), today: date | N
     degree = _first(_DEGREE_RE, text, spans, latin)
     tier = _first(_TIER_RE, text, spans, latin)
     if pinyin_typos:
-        degree = degree or _sounds_like("degree", text, spans)
-        tier = tier or _sounds_like("tier", text, spans)
+        degree = degree or sounds_like("degree", text, spans)
+        tier = tier or sounds_like("tier", text, spans)
     district = _first(_DISTRICT_RE, text, spans, latin)
     nationality = _first(_NATIONALITY_RE, text, spans, latin)
     foreign = bool(nationality)

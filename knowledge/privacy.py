@@ -57,6 +57,7 @@ def forget(kb: KnowledgeBase, users: Iterable[str]) -> Removed:
         counts["outbox"] = _delete(kb, "outbox", "user", keys)
         if counts["examples"] or counts["entries"]:
             kb.bump_version()
+            kb.drop_cached_terms()  # the words of the question variants removed
     return Removed({k: v for k, v in counts.items() if v})
 
 

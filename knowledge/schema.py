@@ -271,6 +271,15 @@ def _m011_query_ids(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _m012_term_cache(db: sqlite_utils.Database) -> None:
+    """What the assistant's retrieval index read each entry text as, kept between starts (derived data: any
+    row may be dropped, and is rebuilt at the next start). Rows of one reading ``key`` (the domain terms, the
+    correction table and the code that segments): per field ``text`` its terms, per question ``variant`` its
+    words, and the ``digest`` of which texts they are."""
+    db.execute("create table term_cache (key text not null, kind text not null, text text not null, "
+               "value text not null, primary key (key, kind, text)) without rowid")
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_telegram", _m002_telegram),
@@ -282,6 +291,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("009_topic_subscriptions", _m009_topic_subscriptions),
     ("010_stats_index", _m010_stats_index),
     ("011_query_ids", _m011_query_ids),
+    ("012_term_cache", _m012_term_cache),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,10 +14,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 from .errors import ValidationError
 from .models import (
@@ -121,21 +123,28 @@ def _prefixed(row: SeedRow, parent: str, key: str, required: bool) -> str:
         raise ValidationError(row.file, row.number, f"{parent}.{key}", exc.message, row.line) from None
 
 
-class _Loader(yaml.SafeLoader):
+@cache
+def _loader() -> "type[yaml.SafeLoader]":
     """YAML's safe loader, except that dates stay text: ``reviewed: 2026-02-30`` is then a field
-    the row's check names, instead of an error inside the YAML library."""
+    the row's check names, instead of an error inside the YAML library. (The YAML library is imported
+    when a file is read: a serving process reads the database only.)"""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def _int_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+        """An integer, or its text when it has more digits than Python converts (the row's check names it)."""
+        try:
+            return loader.construct_yaml_int(node)
+        except ValueError:
+            return loader.construct_scalar(node)
+
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+    _Loader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
+    return _Loader
 
 
-def _int_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
-    """An integer, or its text when it has more digits than Python converts (the row's check names it)."""
-    try:
-        return loader.construct_yaml_int(node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
-_Loader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
 UNREADABLE = (ValueError, RecursionError, OverflowError, TypeError, MemoryError)
 """What the YAML and JSON libraries raise, besides their own errors, on hostile input
 (nesting thousands deep, an integer of thousands of digits)."""
@@ -146,7 +155,9 @@ def parse_yaml(raw: str, name: str) -> tuple[yaml.Node | None, Any]:
 
     Raises :class:`ValidationError` naming ``name`` for anything that is not valid YAML.
     """
-    loader = _Loader(raw)
+    import yaml
+
+    loader = _loader()(raw)
     try:
         node = loader.get_single_node()
         return node, loader.construct_document(node) if node is not None else None
@@ -182,6 +193,8 @@ def _brief(exc: BaseException) -> str:
 
 
 def _yaml_rows(path: Path, name: str) -> Iterator[SeedRow]:
+    import yaml
+
     node, data = parse_yaml(read_text(path, name), name)
     if data is None:
         return
@@ -765,20 +778,26 @@ def to_mappings(data: Dataset) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
+@cache
+def _dumper() -> "type[yaml.SafeDumper]":
+    """YAML's safe dumper, writing text of several lines as a block."""
+    import yaml
 
+    class _Dumper(yaml.SafeDumper):
+        pass
 
-def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
-
-_Dumper.add_representer(str, _str_presenter)
+    _Dumper.add_representer(str, _str_presenter)
+    return _Dumper
 
 
 def dump_yaml(value: Any) -> str:
-    return yaml.dump(value, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    import yaml
+
+    return yaml.dump(value, Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=100)
 
 
 def write_dir(data: Dataset, directory: Path | str, fmt: str = "yaml") -> list[Path]:

@@ -21,6 +21,7 @@ import hmac
 import json
 import secrets
 import sqlite3
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -59,6 +60,9 @@ REVIEW_INSERT = ("insert into unanswered (query_id, ts, user, text, reason, cand
                  "values (?, ?, ?, ?, ?, ?, 'open')")
 UNORDERED = frozenset({SESSION_UPSERT, QUERY_INSERT, REVIEW_INSERT})
 """Statements the writer may gather into one ``executemany`` each: they do not depend on one another."""
+
+
+TERM_SEPARATOR = "\x1f"  # between the terms of a text kept in term_cache
 
 
 def now_iso() -> str:
@@ -557,6 +561,42 @@ class KnowledgeBase:
         if not rows:
             return None
         return rows[0]["examples_hash"], json.loads(rows[0]["versions"]), rows[0]["blob"]
+
+    # ---- the retrieval index's terms, kept between starts (bot.engine.term_cache)
+
+    def cached_terms(self, key: str) -> tuple[str, dict[str, list[str]], dict[str, str]] | None:
+        """The digest, the terms of each text (each term one shared string) and the words of each question
+        variant kept under ``key`` by :meth:`cache_terms`, or None. Read row by row: a text's terms are one
+        string until split, and no string lives longer than its row."""
+        texts: dict[str, list[str]] = {}
+        variants: dict[str, str] = {}
+        digest = None
+        with self.lock:
+            for kind, text, value in self.db.execute("select kind, text, value from term_cache where key = ?", [key]):
+                if kind == "text":
+                    texts[text] = [sys.intern(term) for term in value.split(TERM_SEPARATOR)] if value else []
+                elif kind == "variant":
+                    variants[text] = value
+                elif kind == "digest":
+                    digest = value
+            self.db.execute("pragma shrink_memory")  # SQLite's cache of those pages: read once, at start-up
+        return (digest, texts, variants) if digest is not None else None
+
+    def cache_terms(self, key: str, digest: str, texts: dict[str, list[str]], variants: dict[str, str]) -> None:
+        """Keep the terms of ``texts`` and the words of ``variants`` under ``key``, in place of what was kept."""
+        if any(TERM_SEPARATOR in term for terms in texts.values() for term in terms):
+            raise ValueError("a term holds the separator")  # (normalised text has no control characters)
+        rows = [("digest", "", digest), *(("text", text, TERM_SEPARATOR.join(terms)) for text, terms in texts.items()),
+                *(("variant", variant, words) for variant, words in variants.items())]
+        with self.lock, self.db.atomic():
+            self.db.execute("delete from term_cache")
+            self.db.conn.executemany("insert into term_cache (key, kind, text, value) values (?, ?, ?, ?)",
+                                     [(key, *row) for row in rows])
+
+    def drop_cached_terms(self) -> None:
+        """Forget the kept terms (they hold the words of entry texts); the next start reads the entries again."""
+        with self.lock, self.db.atomic():
+            self.db.execute("delete from term_cache")
 
     # ---- hand-offs (Telegram)
     # A hand-off links the staff-chat message that carries a user's question to

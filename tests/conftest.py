@@ -75,7 +75,8 @@ def _code_and_seed_hash() -> str:
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory, seed: Dataset) -> Path:
     """A database with the seed loaded and the classifier trained through the guard (as the first start
-    does: three folds, the baseline later trainings are held to). Trained once, then kept in the system's
+    does: three folds, the baseline later trainings are held to) and the terms of its entries kept (as the
+    first start keeps them, ``bot.engine.term_cache``). Trained once, then kept in the system's
     temporary folder under the hash of the seed and the code, so that the next run of an unchanged tree
     starts at once. Test processes that start together (``-n 2``) share it: the first trains it, the others
     wait for it instead of training it as well."""
@@ -89,6 +90,8 @@ def template_db(tmp_path_factory: pytest.TempPathFactory, seed: Dataset) -> Path
         with KnowledgeBase.open(path) as kb:
             kb.replace_content(seed)
             ensure_model(kb)
+        Assistant.open(load_settings({}, env_file=None).with_db(path)).close()  # keeps the index's terms
+        with KnowledgeBase.open(path) as kb:
             kb.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         partial = cached.with_suffix(f".{os.getpid()}.part")
         shutil.copy(path, partial)

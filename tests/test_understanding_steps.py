@@ -170,15 +170,16 @@ def test_served_probabilities_equal_the_pipelines(seed) -> None:
 
 
 @pytest.mark.slow  # a new Python process
-def test_serving_imports_neither_scikit_learn_nor_scipy(db_path: Path) -> None:
-    """A new process that opens the assistant as ``ask`` does and answers never loads scikit-learn or scipy."""
+def test_serving_imports_neither_scikit_learn_nor_scipy_nor_pypinyin(db_path: Path) -> None:
+    """A new process that opens the assistant as ``ask`` does and answers never loads scikit-learn or scipy, nor
+    pypinyin (homophone typos are read by the shipped syllable table; the message here has one)."""
     import subprocess
     import sys
 
     code = ("import sys; from bot.settings import load_settings; from bot.staff.training import open_assistant; "
             f"a = open_assistant(load_settings({{}}, env_file=None).with_db({str(db_path)!r})); "
-            "a.handle('博士买房有补贴吗', 's'); a.handle('what is the 5+22 policy', 's'); a.close(); "
-            "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))")
+            "a.handle('博士买房有补贴吗', 's'); a.handle('那朔士呢', 's'); a.handle('what is the 5+22 policy', 's'); "
+            "a.close(); print(sorted(m for m in ('sklearn', 'scipy', 'pypinyin') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=str(Path(__file__).resolve().parents[1]))
     assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -142,7 +142,7 @@ def _processes(db: Path, runs: int) -> dict[str, Any]:
         "memory": {"peak_rss_mib": round(mib("serve"), 1), "floor_mib": round(mib("floor"), 1),
                    "ratio": _ratio(mib("serve"), mib("floor")), "floor_without_sklearn_mib": round(mib("without_sklearn"), 1),
                    "ratio_without_sklearn": _ratio(mib("serve"), mib("without_sklearn")),
-                   "serving_imports": sorted(k for k in ("sklearn", "scipy") if any(m[k] for m in measured["serve"]))},
+                   "serving_imports": sorted({k for m in measured["serve"] for k in m["imports"]})},
     }
 
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from bot.engine import catalogue, handoff
+from bot.engine import catalogue, handoff, term_cache
 from bot.engine.compose import Composer
 from bot.engine.dialogue import PROCESS_INTENTS, Resolution, named_topic, resolve
 from bot.engine.refresh import Stamp, live_stamp
@@ -87,8 +87,14 @@ class Assistant:
         self._entries = {e.id: e for e in entries}  # the active entries, read at each reload (no disk on the answer path)
         self.catalogue = catalogue.Catalogue(self.kb.catalogue(), entries)
         self.composer = Composer(intents, contacts, Register(self.kb.sources(), self.kb.facts()))
-        self.retriever = Retriever(entries, self.understanding.segmenter, self.understanding.normalizer, contacts,
-                                   previous=getattr(self, "retriever", None))
+        segmenter, normalizer = self.understanding.segmenter, self.understanding.normalizer
+        previous: Retriever | None = getattr(self, "retriever", None)
+        reading = term_cache.key(segmenter, normalizer)
+        stored = term_cache.load(self.kb, reading) if previous is None else None  # a reload: previous lends
+        self.retriever = Retriever(entries, segmenter, normalizer, contacts, previous=previous,
+                                   stored=stored[0] if stored else None)
+        self._terms_kept = term_cache.keep(self.kb, reading, self.retriever,
+                                           stored[1] if stored else getattr(self, "_terms_kept", None))
 
     # ------------------------------------------------------------ the answer path
 

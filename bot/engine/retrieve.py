@@ -251,16 +251,22 @@ def condition_match(entry: Entry, entities: Entities, topic: str | None, query: 
     return UNSTATED if unstated else matched
 
 
+Read = tuple[dict[str, list[str]], dict[str, str]]
+"""What a retriever read: the terms of each field text, the words of each question variant."""
+
+
 class Retriever:
     def __init__(self, entries: list[Entry], segmenter: Segmenter, normalize: Callable[[str], str],
-                 contacts: Iterable[Contact] = (), previous: "Retriever | None" = None):
+                 contacts: Iterable[Contact] = (), previous: "Retriever | None" = None, stored: Read | None = None):
         """``previous`` (the retriever being replaced) lends the terms of the texts it read, when it read them
-        with the same segmenter and normaliser: a reload segments only new and changed texts."""
+        with the same segmenter and normaliser: a reload segments only new and changed texts. Else ``stored``
+        lends them (read with an equal segmenter and normaliser, kept between starts: ``bot.engine.term_cache``)."""
         self.segmenter = segmenter
         self.normalize = normalize
         self._read: dict[str, list[str]] = {}  # text of a field -> its terms
-        self._before = previous._read if previous is not None and previous.segmenter is segmenter \
-            and previous.normalize is normalize else {}
+        lent = previous.read() if previous is not None and previous.segmenter is segmenter \
+            and previous.normalize is normalize else stored or ({}, {})
+        self._before = lent[0]
         contacts = list(contacts)
         names = {c.id: " ".join([c.name.zh, c.name.en, *c.aliases]) for c in contacts}
         self._offices = {c.id: tuple(n.lower() for n in (c.name.zh, c.name.en, *c.aliases) if len(n) > 1)
@@ -278,13 +284,16 @@ class Retriever:
         self._before = {}
         self._variants: dict[str, set[str]] = {}  # an entry's question variant, as words -> the entries asked so
         self._keys: dict[str, str] = {}  # a question variant -> its words (kept, like the terms, for a reload)
-        known = previous._keys if previous is not None and previous.segmenter is segmenter \
-            and previous.normalize is normalize else {}
+        known = lent[1]
         for entry in entries:
             for variant in entry.questions:
                 key = self._keys[variant] = known[variant] if variant in known else self.variant_key(variant)
                 self._variants.setdefault(key, set()).add(entry.id)
         self._variants.pop("", None)
+
+    def read(self) -> Read:
+        """The terms of every field text and the words of every question variant (lent to the next build)."""
+        return self._read, self._keys
 
     def variant_key(self, text: str) -> str:
         """A question as its words, without punctuation, the city's name and words that say nothing of the entry:
