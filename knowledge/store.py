@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
@@ -113,7 +113,7 @@ class KnowledgeBase:
         self._next_id, self._last_id = 1, 0
         self._spare: tuple[int, int] | None = None
         self._reserving = False
-        self._sessions: dict[str, tuple[str, str]] = {}  # session -> (state as JSON, updated_at)
+        self._sessions: dict[str, _KeptSession] = {}  # dialogue states in memory, by session
         self._pseudonyms: dict[str, str] = {}
         self._stamp: tuple[tuple[int, int], tuple[str, int | None]] | None = None
         self._glance: sqlite3.Connection | None = None  # small reads of the answer path (see _glancing)
@@ -442,29 +442,53 @@ class KnowledgeBase:
     # ------------------------------------------------------------ sessions and users
 
     def load_session(self, session: str, max_age_minutes: float | None = None) -> dict[str, Any]:
-        """The dialogue state: from memory, else from disk (a state is saved to both)."""
-        kept = self._sessions.get(session)
+        """The dialogue state (a copy of its top level): from memory, else from disk (a state is saved to both)."""
+        kept = self._kept_session(session)
         if kept is None:
-            with self._glancing() as conn:
-                row = conn.execute("select state, updated_at from sessions where id = ?", [session]).fetchone()
-            if row is None:
-                return {}
-            kept = self._keep(session, row[0], row[1])
-        state: dict[str, Any] = json.loads(kept[0])
+            return {}
+        state = dict(kept.record)
         if max_age_minutes is not None and "context" in state:
-            age = datetime.now(timezone.utc) - datetime.fromisoformat(kept[1])
+            age = datetime.now(timezone.utc) - datetime.fromisoformat(kept.updated_at)
             if age > timedelta(minutes=max_age_minutes):
                 state.pop("context")
         return state
 
-    def save_session(self, session: str, state: dict[str, Any]) -> None:
-        """Keep the state in memory now; the background writer writes it behind."""
-        text, stamp = _json(state), now_iso()
-        self._keep(session, text, stamp)
-        self.writer.put([(SESSION_UPSERT, (session, text, stamp))])
+    def session_view(self, session: str, decode: Callable[[dict[str, Any]], Any]) -> Any:
+        """The state of a session as ``decode`` reads it, decoded once: the result is kept in memory with the
+        state until the state is saved again (the answer path reads typed state, not JSON); None when no state
+        is stored. ``decode`` gets a copy of the state's top level and must return a value it never changes."""
+        kept = self._kept_session(session)
+        if kept is None:
+            return None
+        if kept.view is None:
+            kept.view = decode(dict(kept.record))
+        return kept.view
 
-    def _keep(self, session: str, state: str, updated_at: str) -> tuple[str, str]:
-        kept = self._sessions[session] = (state, updated_at)
+    def save_session(self, session: str, state: dict[str, Any], view: Any = None) -> None:
+        """Keep the state in memory now (with ``view``, its decoding as :meth:`session_view` would give it, if
+        the caller has it); the background writer encodes it and writes it behind."""
+        record, stamp = dict(state), now_iso()
+        self._keep(session, _KeptSession(record, stamp, view))
+        self.writer.put([(SESSION_UPSERT, lambda: (session, _json(record), stamp))])
+
+    def _kept_session(self, session: str) -> "_KeptSession | None":
+        kept = self._sessions.get(session)
+        if kept is not None:
+            return kept
+        with self._glancing() as conn:
+            row = conn.execute("select state, updated_at from sessions where id = ?", [session]).fetchone()
+        if row is None:
+            return None
+        return self._keep(session, _KeptSession(json.loads(row[0]), row[1]), saved=False)
+
+    def _keep(self, session: str, kept: "_KeptSession", saved: bool = True) -> "_KeptSession":
+        """Keep a state in memory, the most recently saved last (the least recently saved is dropped first);
+        a state read from disk does not replace one saved meanwhile."""
+        if saved:
+            self._sessions.pop(session, None)
+            self._sessions[session] = kept
+        else:
+            kept = self._sessions.setdefault(session, kept)
         if len(self._sessions) > SESSIONS_KEPT:
             try:
                 del self._sessions[next(iter(self._sessions))]
@@ -478,8 +502,8 @@ class KnowledgeBase:
         for session in sessions:
             self._sessions.pop(session, None)
         if before is not None:
-            for session, (_, updated_at) in list(self._sessions.items()):
-                if updated_at < before:
+            for session, kept in list(self._sessions.items()):
+                if kept.updated_at < before:
                     self._sessions.pop(session, None)
 
     def forget_user(self, user: str) -> int:
@@ -537,6 +561,11 @@ class KnowledgeBase:
                                    "(select max(id) from models)").fetchone()
                 self._stamp = (seen, (str(row[0] or "0"), row[1]))
             return self._stamp[1]
+
+    def own_changes(self) -> int:
+        """Rows changed through this knowledge base's own connection so far (no statement: a look at a counter),
+        so that a caller can tell whether this process wrote since it last looked."""
+        return self._db.conn.total_changes
 
     def model_report(self) -> dict[str, Any]:
         """The report stored with the live model (``{}`` when there is none)."""
@@ -681,6 +710,15 @@ class KnowledgeBase:
     def forget_handoffs(self, user: str) -> int:
         with self.lock, self.db.atomic():
             return int(self.db.execute("delete from handoffs where user = ?", [user]).rowcount)
+
+
+class _KeptSession:
+    """A dialogue state kept in memory: the stored dictionary, when it was saved, and a decoding of it."""
+
+    __slots__ = ("record", "updated_at", "view")
+
+    def __init__(self, record: dict[str, Any], updated_at: str, view: Any = None):
+        self.record, self.updated_at, self.view = record, updated_at, view
 
 
 def reserve_query_ids(conn: sqlite3.Connection, count: int) -> tuple[int, int]:

@@ -30,6 +30,8 @@ Statement = tuple[str, Params]
 Task = Callable[[sqlite3.Connection], None]
 """Work for the writer's connection that makes its own transaction (see :meth:`Writer.call`)."""
 BATCH_S = 0.05  # how long the thread lets statements gather before it writes them (unless someone waits)
+SOON_S = 0.01  # how long statements handed over with ``soon`` wait at most (the thread looks this often)
+LINGER_S = 1.0  # how long the thread keeps looking for statements by itself after a write, before it sleeps
 BUSY_PATIENCE_S = 60.0  # how long a batch waits for a database another process keeps locked
 
 
@@ -46,7 +48,7 @@ class Writer:
         self._changed = threading.Condition()
         self._queue: list[Sequence[Statement] | Task] = []
         self._handed = self._written = 0
-        self._closed = self._waited_for = False
+        self._closed = self._waited_for = self._soon = self._asleep = False
         self._thread: threading.Thread | None = None
         if path is not None:
             self._thread = threading.Thread(target=self._run, name="knowledge-writer", daemon=True)
@@ -55,7 +57,8 @@ class Writer:
 
     def put(self, statements: Sequence[Statement], soon: bool = False) -> None:
         """Hand over statements that are written together, after everything handed over before; ``soon``:
-        write them without letting more gather first (what gathers while a batch is written goes in the next)."""
+        write them within ``SOON_S`` instead of ``BATCH_S`` (the thread is not woken for them: on a busy
+        bot a wake-up per message costs the answering thread more than the write)."""
         if self._thread is None:
             self._inline(statements)
             return
@@ -67,10 +70,9 @@ class Writer:
                 raise RuntimeError("the knowledge base is closed")
             self._queue.append(item)
             self._handed += 1
-            if soon and not self._waited_for:
-                self._waited_for = True
-                self._changed.notify_all()
-            elif len(self._queue) == 1:  # the thread sleeps until a first statement comes; later ones just gather
+            self._soon = self._soon or soon
+            if self._asleep:  # an idle thread sleeps until a statement comes; a busy one looks by itself
+                self._asleep = False
                 self._changed.notify_all()
 
     def call(self, task: Task) -> None:
@@ -109,10 +111,9 @@ class Writer:
             conn.execute("PRAGMA synchronous=NORMAL")
             while True:
                 with self._changed:
-                    while not self._queue and not self._closed:
-                        self._changed.wait()
-                    self._changed.wait_for(lambda: self._closed or self._waited_for, BATCH_S)
-                    batch, self._queue, self._waited_for = self._queue, [], False
+                    self._await_work()
+                    self._gather()
+                    batch, self._queue, self._waited_for, self._soon = self._queue, [], False, False
                 if not batch:
                     return
                 self._write(conn, batch)
@@ -121,6 +122,28 @@ class Writer:
                     self._changed.notify_all()
         finally:
             conn.close()
+
+    def _await_work(self) -> None:
+        """(Holding the condition.) Return once statements wait or the writer closes: looking every ``SOON_S``
+        for ``LINGER_S`` after a write, then asleep until :meth:`put` wakes the thread."""
+        lingers = time.monotonic() + LINGER_S
+        while not self._queue and not self._closed:
+            if time.monotonic() < lingers:
+                self._changed.wait(SOON_S)
+                continue
+            self._asleep = True
+            self._changed.wait()
+        self._asleep = False
+
+    def _gather(self) -> None:
+        """(Holding the condition.) Let statements gather for ``BATCH_S``, looking every ``SOON_S`` whether one
+        handed over with ``soon`` came; not at all when someone waits for them (a flush) or the writer closes."""
+        ends = time.monotonic() + BATCH_S
+        while not (self._closed or self._waited_for or self._soon):
+            left = ends - time.monotonic()
+            if left <= 0:
+                return
+            self._changed.wait(min(left, SOON_S))
 
     def _write(self, conn: sqlite3.Connection, batch: list[Sequence[Statement] | Task]) -> None:
         """The statements between tasks in one transaction each; the tasks in their turn."""

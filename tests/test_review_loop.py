@@ -250,3 +250,25 @@ def test_refresh_picks_up_an_answer_written_through_another_connection(assistant
     reply = assistant.handle(question, "s2")
     assert reply.entry_id == "rental_housing-review-1"
     assert assistant.refresh() is False and stale == [True]
+
+
+def test_the_answer_path_looks_at_the_database_when_this_process_wrote_else_at_most_every_second(
+        assistant: Assistant, settings: Settings, monkeypatch) -> None:
+    import types
+
+    from bot.engine import assistant as module
+
+    clock = [1000.0]
+    monkeypatch.setattr(module, "time", types.SimpleNamespace(monotonic=lambda: clock[0],
+                                                              perf_counter=module.time.perf_counter))
+    assert assistant.current()
+    with KnowledgeBase.open(settings.db_path) as other, other.db.atomic():
+        other.bump_version()  # another process edits the knowledge base
+    assert assistant.current(), "looked at most every STAMP_EVERY seconds"
+    clock[0] += module.STAMP_EVERY
+    assert not assistant.current()
+    assert assistant.refresh() and assistant.current()
+    with assistant.kb.db.atomic():
+        assistant.kb.bump_version()  # this process edits it (a staff command): seen at once
+    assert not assistant.current()
+    assert assistant.handle("博士买房有补贴吗", "s").outcome == "answer" and assistant.current()

@@ -153,3 +153,36 @@ def test_source_labels_of_a_traditional_reply_are_traditional() -> None:
         assert label(key, "zh", "hant") == to_traditional.convert(t(key, "zh"))
         assert label(key, "zh", "hans") == t(key, "zh")
         assert label(key, "en", "hant") == t(key, "en")
+
+
+# ---------------------------------------------------------------- kept in memory, written behind
+
+
+def test_the_state_kept_in_memory_is_the_state_a_restart_reads_back(settings: Settings) -> None:
+    """A turn reads the typed state kept in memory; what the writer wrote behind gives the same state after a
+    restart, and the conversation goes on."""
+    first = Assistant.open(settings)
+    for text in ("我是硕士，在高新区上班", "碩士租房補貼每個月多少", "博士买房补贴多少"):
+        first.handle(text, "f")
+    key = first.session_key("f")
+    kept = first.sessions.load(key)
+    assert kept.person.values.degree == "master" and kept.topic is not None and kept.script == "hans"
+    first.close()  # a clean stop: everything handed to the writer is written
+    again = Assistant.open(settings)
+    try:
+        assert again.sessions.load(key) == kept
+        assert again.handle("那硕士呢", "f").intent == "housing_purchase"
+    finally:
+        again.close()
+
+
+def test_forget_removes_the_state_kept_in_memory_too(assistant: Assistant, settings: Settings) -> None:
+    from bot.channels.tg.desk import Desk, Who
+
+    desk, who = Desk(assistant, settings), Who(chat_id=42, user_id=42)
+    desk.handle("我是博士", who)
+    key = assistant.session_key(who.session, "telegram")
+    assert assistant.sessions.load(key).person.values.degree == "phd"
+    assert desk.forget(who)["sessions"] == 1  # /forget
+    assert assistant.sessions.load(key) == DialogueState() and assistant.kb.load_session(key) == {}
+    assert "按您说的" not in desk.handle("租房补贴每月多少", who).text

@@ -51,6 +51,7 @@ AGAIN = ("entity", "detail")  # turns that ask the thread's last question again,
 
 
 APPLICATION = "application_process"
+STAMP_EVERY = 1.0  # seconds between looks at the database's content version on the answer path
 
 
 class Assistant:
@@ -67,6 +68,7 @@ class Assistant:
         """Use the learned follow-up reading (``bot.engine.followups``) when the stored model has one."""
         self.reload_content()
         self._loaded_stamp: Stamp = stamp
+        self._stamp_due, self._stamp_written = 0.0, -1  # when current() looks at the database again
         self.on_stale: Callable[[], None] | None = None
         """Called when a reload finds the stored model older than the examples (to retrain in the background)."""
 
@@ -100,7 +102,8 @@ class Assistant:
 
     def handle(self, text: str, session: str, user: str | None = None, channel: str = "console") -> Reply:
         started = time.perf_counter()
-        self.refresh()
+        if not self.current():
+            self.refresh()
         raw = (text if isinstance(text, str) else "").encode("utf-8", "replace").decode("utf-8")
         user_key, session_key = self._keys(channel, session, user)
         state = self.sessions.load(session_key).next_turn()
@@ -355,8 +358,18 @@ class Assistant:
 
     def current(self) -> bool:
         """True when content and model are those of the database, so ``handle`` will not reload first
-        (the Telegram layer then answers on its event loop: the answer path never waits for the disk)."""
-        return live_stamp(self.kb) == self._loaded_stamp
+        (the Telegram layer then answers on its event loop: the answer path never waits for the disk).
+
+        The database is looked at when this process wrote to it since, else at most every
+        ``STAMP_EVERY`` seconds (a change another process makes is seen within that time);
+        :meth:`refresh` always looks."""
+        now, written = time.monotonic(), self.kb.own_changes()
+        if now < self._stamp_due and written == self._stamp_written:
+            return True
+        if live_stamp(self.kb) != self._loaded_stamp:
+            return False
+        self._stamp_due, self._stamp_written = now + STAMP_EVERY, written
+        return True
 
     def refresh(self) -> bool:
         """Reload content and the classifier if the database changed since they were loaded.

@@ -112,7 +112,7 @@ class Handoff:
     relayed: int = 0  # messages passed on to staff so far
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {"open": self.open, "opened_at": self.opened_at, "ticket": self.ticket, "relayed": self.relayed}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "Handoff":
@@ -185,8 +185,22 @@ class DialogueState:
                    lang, spoken, str(data.get("script") or "hans"), Handoff.from_dict(data.get("handoff")), transcript)
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A stored dialogue state as the answer path reads it: typed, with the moment it was saved."""
+
+    state: DialogueState  # with the language chosen with /lang and the one last spoken
+    saved: datetime | None
+
+
 class Sessions:
-    """Loads and saves the dialogue state of a session (by its pseudonymous key), with expiry."""
+    """Loads and saves the dialogue state of a session (by its pseudonymous key), with expiry.
+
+    The state lives in memory, typed (``KnowledgeBase.session_view``): a turn reads it without decoding
+    anything, and a save hands its encoding to the background writer, which writes it behind (a clean stop
+    writes everything; a restart reads the states back). What is kept is exactly what reading the stored
+    state back gives, so a conversation goes on the same whether its state came from memory or from disk.
+    """
 
     def __init__(self, kb: KnowledgeBase, minutes: float, clock: Clock = _utc_now):
         self.kb = kb
@@ -194,23 +208,26 @@ class Sessions:
         self.clock = clock
 
     def load(self, key: str) -> DialogueState:
-        stored = self.kb.load_session(key)
-        saved = _parse(stored.get("saved_at"))
-        age = self.clock() - saved if saved else None
-        data = dict(stored.get("dialogue") or {})
+        kept: Kept | None = self.kb.session_view(key, _decode)
+        if kept is None:
+            return DialogueState()
+        state, age = kept.state, self.clock() - kept.saved if kept.saved else None
         if age is None or age > timedelta(minutes=self.minutes):
-            handoff = Handoff.from_dict(data.get("handoff"))
-            keep = handoff.open and age is not None and age <= timedelta(hours=HANDOFF_HOURS)
-            data = {"handoff": handoff.to_dict(), "transcript": data.get("transcript")} if keep else {}
-        return DialogueState.from_dict(data, stored.get("lang"), stored.get("last_lang"))
+            keep = state.handoff.open and age is not None and age <= timedelta(hours=HANDOFF_HOURS)
+            state = DialogueState(lang=state.lang, spoken=state.spoken, handoff=state.handoff,
+                                  transcript=state.transcript) if keep else DialogueState(lang=state.lang,
+                                                                                          spoken=state.spoken)
+        return state
 
     def save(self, key: str, state: DialogueState) -> None:
         stored = self.kb.load_session(key)
         stored.pop("context", None)  # the untyped context of earlier versions
-        stored.update({"dialogue": state.to_dict(), "saved_at": self.clock().isoformat()})
+        now, dialogue = self.clock(), state.to_dict()
+        stored.update({"dialogue": dialogue, "saved_at": now.isoformat()})
         if state.spoken:
             stored["last_lang"] = state.spoken
-        self.kb.save_session(key, stored)
+        kept = Kept(DialogueState.from_dict(dialogue, stored.get("lang"), stored.get("last_lang")), now)
+        self.kb.save_session(key, stored, kept)
 
     def preference(self, key: str) -> str | None:
         """The language chosen with /lang, if any."""
@@ -225,6 +242,12 @@ class Sessions:
         """Change only the hand-off of a stored state (a staff reply closes it, a channel attaches its ticket)."""
         state = self.load(key)
         self.save(key, dataclasses.replace(state, handoff=handoff))
+
+
+def _decode(stored: dict[str, Any]) -> Kept:
+    """A stored state, typed (once per save: ``KnowledgeBase.session_view`` keeps it)."""
+    return Kept(DialogueState.from_dict(dict(stored.get("dialogue") or {}), stored.get("lang"), stored.get("last_lang")),
+                _parse(stored.get("saved_at")))
 
 
 def _parse(value: object) -> datetime | None:

@@ -30,18 +30,20 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from bot.channels.tg.ledger import current
 from bot.channels.tg.pacing import ONCE
 from bot.channels.tg.post import Post
-from bot.channels.tg.render import keyboard, reply_html, text_html
+from bot.channels.tg.render import keyboard_data, reply_html, text_html
 from bot.engine.reply import Reply
 from knowledge.delivery import DELIVERED, FAILED, Outgoing
 
 log = logging.getLogger(__name__)
 
+Markup = InlineKeyboardMarkup | dict[str, Any]
+"""A keyboard: a Telegram object, or the Bot API's JSON form of one (see ``render.keyboard_data``)."""
 TRANSIENT = (NetworkError, RetryAfter)  # BadRequest is a NetworkError too, but final: checked first
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply, reply_to: int | None = None) -> Message | None:
     """The Reply, rendered; its query is marked delivered once every part arrived (None: queued)."""
-    sent = await send_chunks(bot, chat_id, reply_html(reply), keyboard(reply.buttons), reply_to,
+    sent = await send_chunks(bot, chat_id, reply_html(reply), keyboard_data(reply.buttons), reply_to,
                              query_id=reply.query_id)
     ledger = current()
     if sent is not None and ledger is not None and reply.query_id is not None:
@@ -56,7 +58,7 @@ async def send_text(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMar
                              durable=durable)
 
 
-async def send_chunks(bot: Bot, chat_id: int, chunks: list[str], markup: InlineKeyboardMarkup | None,
+async def send_chunks(bot: Bot, chat_id: int, chunks: list[str], markup: Markup | None,
                       reply_to: int | None, *, query_id: int | None = None, handoff_id: int | None = None,
                       durable: bool = True) -> Message | None:
     """Send now; on a transient failure (inside an update, ``durable``) queue the rest and return None."""
@@ -92,20 +94,21 @@ async def _queue(post: Post, chat_id: int, parts: list[dict[str, Any]], error: s
     log.info("a reply is waiting in the outbox (%s)", error)
 
 
-def _parts(chunks: list[str], markup: InlineKeyboardMarkup | None, reply_to: int | None) -> list[dict[str, Any]]:
-    """The parts to send; the keyboard stays an object until a part is stored in the outbox (as JSON)."""
+def _parts(chunks: list[str], markup: Markup | None, reply_to: int | None) -> list[dict[str, Any]]:
+    """The parts to send; a keyboard object stays one until a part is stored in the outbox (as JSON)."""
     last = len(chunks) - 1
     return [{"text": chunk, "markup": markup if number == last else None,
              "reply_to": reply_to if number == 0 else None} for number, chunk in enumerate(chunks)]
 
 
 async def send_part(bot: Bot, chat_id: int, part: dict[str, Any], rate_limit_args: Any = None) -> Message:
+    """One part; a keyboard in the Bot API's JSON form (an answer's, or one read back from the outbox) goes as
+    it is, in the request's own ``reply_markup`` field."""
     markup = part.get("markup") or None
-    if isinstance(markup, dict):  # read back from the outbox
-        markup = InlineKeyboardMarkup.de_json(markup, bot)
+    wire = {"reply_markup": json.dumps(markup, ensure_ascii=False)} if isinstance(markup, dict) else None
     return await bot.send_message(chat_id, part["text"], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
-                                  reply_markup=markup, reply_parameters=_quote(part.get("reply_to")),
-                                  rate_limit_args=rate_limit_args)  # type: ignore[call-arg]
+                                  reply_markup=None if wire else markup, reply_parameters=_quote(part.get("reply_to")),
+                                  api_kwargs=wire, rate_limit_args=rate_limit_args)  # type: ignore[call-arg]
 
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)

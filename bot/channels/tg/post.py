@@ -45,7 +45,7 @@ class Post:
     def receive(self, batch: list[Any]) -> tuple[list[tuple[int, dict[str, Any]]], int]:
         """Store a fetched batch before it is confirmed; returns the updates not seen before
         and the offset that confirms the whole batch (0 when it holds no usable id)."""
-        rows, offset = [], 0
+        rows, raws, offset = [], {}, 0
         for raw in batch:
             update_id = raw.get("update_id") if isinstance(raw, dict) else None
             if not isinstance(update_id, int) or isinstance(update_id, bool):
@@ -53,8 +53,8 @@ class Post:
                 continue
             offset = max(offset, update_id + 1)
             rows.append(Received(update_id, self._sender(raw), delivery.dumps(raw)))
-        fresh = set(delivery.receive(self.kb, rows))
-        return [(r.update_id, json.loads(r.payload)) for r in rows if r.update_id in fresh], offset
+            raws[update_id] = raw
+        return [(update_id, raws[update_id]) for update_id in delivery.receive(self.kb, rows)], offset
 
     def _sender(self, raw: dict[str, Any]) -> str | None:
         for value in raw.values():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterable
+from typing import Any, Iterable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -129,17 +129,31 @@ def size(text: str) -> int:
 
 def keyboard(items: Iterable[Button]) -> InlineKeyboardMarkup | None:
     """Inline keyboard: choices two a row, 👍/👎 together, a person on its own row."""
-    rows: list[list[InlineKeyboardButton]] = []
-    choices: list[InlineKeyboardButton] = []
-    votes: list[InlineKeyboardButton] = []
-    people: list[InlineKeyboardButton] = []
+    rows = layout(items)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=data) for text, data in row]
+                                 for row in rows]) if rows else None
+
+
+def keyboard_data(items: Iterable[Button]) -> dict[str, Any] | None:
+    """The same keyboard as :func:`keyboard`, in the Bot API's JSON form: what an answer sends (and the outbox
+    keeps), without making and serialising a Telegram object per button on every reply."""
+    rows = layout(items)
+    return {"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row] for row in rows]} \
+        if rows else None
+
+
+def layout(items: Iterable[Button]) -> list[list[tuple[str, str]]]:
+    """The rows of (label, callback data): choices two a row, 👍/👎 together, a person on its own row."""
+    choices: list[tuple[str, str]] = []
+    votes: list[tuple[str, str]] = []
+    people: list[tuple[str, str]] = []
     for item in items:
-        made = InlineKeyboardButton(item.label, callback_data=buttons.encode(item.action, item.value))
+        made = (item.label, buttons.encode(item.action, item.value))
         {ASK: choices, FEEDBACK: votes, HUMAN: people}.get(item.action, choices).append(made)
-    rows += [choices[i:i + 2] for i in range(0, len(choices), 2)]
+    rows = [choices[i:i + 2] for i in range(0, len(choices), 2)]
     rows += [votes] if votes else []
     rows += [[p] for p in people]
-    return InlineKeyboardMarkup(rows) if rows else None
+    return rows
 
 
 def choices(pairs: Iterable[tuple[str, str, str]]) -> InlineKeyboardMarkup:
