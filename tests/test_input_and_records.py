@@ -154,6 +154,7 @@ def test_retention_purges_old_logs_and_keeps_open_reviews(tmp_path: Path) -> Non
         review.ignore(kb, [resolved], "staff")
         kb.save_session("s-old", {})
         kb.open_handoff(-1, 1, "u", "zh", "old hand-off", None)
+        kb.flush()  # the rows handed to the background writer are written before they are aged below
         with kb.db.atomic():
             kb.db.execute("update queries set ts = ? where text like 'old%'", [old])
             kb.db.execute("update unanswered set ts = ?, resolved_at = ? where text like 'old%'", [old, old])

@@ -118,6 +118,7 @@ def test_the_period_keeps_older_queries_out_and_shows_every_day(assistant: Assis
 def test_days_are_dalians_days(assistant: Assistant, db_path: Path) -> None:
     """Late evening in UTC is the next morning in Dalian: the query counts on Dalian's day."""
     reply = assistant.handle("博士买房有补贴吗", "late")
+    assistant.kb.flush()  # the query is written (the update below goes through a connection of its own)
     with sqlite3.connect(db_path) as conn:
         conn.execute("update queries set ts = ? where id = ?", ["2026-11-29T17:30:00.000+00:00", reply.query_id])
     since, until = datetime(2026, 11, 28, tzinfo=timezone.utc), datetime(2026, 12, 1, tzinfo=timezone.utc)
