@@ -38,6 +38,7 @@ import yaml
 from bot.engine.assistant import Assistant
 from bot.engine.reply import Reply, plain
 from bot.settings import load_settings
+from bot.staff.judged import comparable, contains
 from bot.staff.training import ensure_model
 from intents import entities
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
@@ -54,11 +55,8 @@ def intent_right(reply: Reply, intent: str) -> bool:
     return reply.intent == intent and reply.outcome == OUTCOME_OF.get(intent, "answer")
 
 
-def comparable(text: str) -> str:
-    return text.replace(",", "").replace("\u2009", "").replace("\u202f", "")
-
-
 def shown(reply: Reply) -> str:
+    """What the person sees (text and buttons), compared as the judged score compares (``bot.staff.judged``)."""
     return comparable(plain(reply) + "\n" + " ".join(b.label for b in reply.buttons))
 
 
@@ -94,7 +92,7 @@ def evaluate(assistant: Assistant, dialogues: list[dict[str, Any]]) -> dict[str,
             if not index:
                 continue
             good = intent_right(reply, turn["intent"])
-            missing = [str(e) for e in turn.get("expect") or [] if comparable(str(e)) not in shown(reply)]
+            missing = [str(e) for e in turn.get("expect") or [] if not contains(shown(reply), str(e))]
             found = good and not missing
             wanted = turn.get("entry")
             entry_ok = good and (not wanted or reply.entry_id == wanted)

@@ -30,7 +30,7 @@ import opencc
 
 from bot.engine.assistant import Assistant
 from bot.settings import load_settings
-from bot.staff.judged import OUTCOMES, comparable, load
+from bot.staff.judged import OUTCOMES, comparable, contains, load
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
 from knowledge.models import Entry
 
@@ -53,7 +53,7 @@ def evaluate(assistant: Assistant, items: list[dict[str, Any]]) -> dict[str, Any
         reply = assistant.handle(str(item["q"]), f"dev-{number}", channel="bench")
         expect = [str(s) for s in item.get("expect") or []]
         text = comparable(reply.text)
-        missing = [s for s in expect if comparable(s) not in text]
+        missing = [s for s in expect if not contains(text, s)]
         wanted = OUTCOMES.get(item["intent"], "answer")
         intent_ok = reply.outcome == wanted and (wanted == "fallback" or reply.intent == item["intent"])
         right_intent += intent_ok
@@ -64,7 +64,7 @@ def evaluate(assistant: Assistant, items: list[dict[str, Any]]) -> dict[str, Any
                                 "outcome": reply.outcome, "entry_id": reply.entry_id, "missing": missing}
         if intent_ok:
             having = [e.id for e in entries if e.intent == item["intent"]
-                      and all(comparable(s) in texts[e.id] for s in expect)]
+                      and all(contains(texts[e.id], s) for s in expect)]
             miss["kind"] = "retrieval" if having else "content"
             miss["entries_with_it"] = having[:5]
             retrieval_misses += bool(having)

@@ -40,6 +40,13 @@ def test_the_judged_set_is_well_formed() -> None:
     assert judged.comparable("每月1,500元") == judged.comparable("每月1500元")
 
 
+def test_a_figure_is_found_in_any_notation_and_only_whole() -> None:
+    answer = judged.comparable("领军人才安家费260万元，每月1,500元；up to 2.6 million yuan; 1.5万元")
+    assert all(judged.contains(answer, figure) for figure in ("2600000", "260万", "2.6 million", "1500", "15000"))
+    assert not judged.contains(answer, "150") and not judged.contains(answer, "600000")
+    assert judged.contains(answer, "安家费") and not judged.contains(answer, "购房券")
+
+
 @pytest.mark.xfail(LEGACY_SEED, strict=False,
                    reason="knowledge/seed/entries.yaml is the older content, written before the question-grained "
                           "entries; the score is held once the per-intent files replace it")

@@ -4,7 +4,9 @@ A judged set is a YAML list of ``{q, intent, expect: [strings], facts: [ids]}``
 written from the facts sheet by someone other than the knowledge base's authors
 (``tests/data/judged_questions.yaml``). A question counts as right when the
 assistant answers it (outcome ``answer``) in the expected intent and the answer
-contains every expected string, thousands separators aside ("1,500" = "1500"); a
+contains every expected string, thousands separators aside ("1,500" = "1500") and a figure in
+any notation ("260万" = "2600000" = "2.6 million"); an expected figure is a whole number
+in the answer ("1500" is not found in "15000"); a
 greeting, thanks or hand-off question when it gets small talk or a hand-off, and
 an out-of-scope question when the assistant falls back honestly.
 Each question is asked in a new chat. ``python run_bot.py bench --judged``
@@ -28,12 +30,37 @@ TARGET = 0.90
 OUTCOMES = {"out_of_scope": "fallback", "human_agent": "handoff", "greeting": "smalltalk", "thanks": "smalltalk",
             "goodbye": "smalltalk", "bot_capabilities": "smalltalk"}
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "judged_questions.yaml"
-_SEPARATOR = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
+_SEPARATOR = re.compile(r"(?<=\d)[,，\u2009\u202f](?=\d{3}(?!\d))")
+# a figure written with a word for its multiple: "260万", "1.5万元", "2.6 million"
+_MULTIPLE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万|亿|million\b|billion\b)", re.IGNORECASE)
+_TIMES = {"万": 10_000, "亿": 100_000_000, "million": 1_000_000, "billion": 1_000_000_000}
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _in_digits(match: re.Match[str]) -> str:
+    value = float(match.group(1)) * _TIMES[match.group(2).casefold()]
+    return str(round(value)) if value == round(value) else match.group(0)
 
 
 def comparable(text: str) -> str:
     """Text as judged: NFKC, thousands separators removed, case-folded."""
     return _SEPARATOR.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def contains(text: str, expected: str) -> bool:
+    """Whether an answer contains an expected string, both as :func:`comparable`, in either notation of a figure
+    ("2600000" is found in "260万元", and so is "260万" or "260"); a figure only as a whole number ("1500" is not
+    found in "15000")."""
+    text, wanted = comparable(text), comparable(expected)
+    texts = {text, _MULTIPLE.sub(_in_digits, text)}
+    for form in {wanted, _MULTIPLE.sub(_in_digits, wanted)}:
+        if _FIGURE.fullmatch(form):
+            whole = re.compile(rf"(?<![\d.]){re.escape(form)}(?!\d|\.\d)")
+            if any(whole.search(t) for t in texts):
+                return True
+        elif any(form in t for t in texts):
+            return True
+    return False
 
 
 def load(path: Path | str) -> list[dict[str, Any]]:
@@ -52,7 +79,7 @@ def judge(assistant: Assistant, items: list[dict[str, Any]], session: str = "jud
     for number, item in enumerate(items):
         reply = assistant.handle(str(item["q"]), f"{session}-{number}", channel="bench")
         text = comparable(reply.text)
-        missing = [s for s in map(str, item.get("expect") or []) if comparable(s) not in text]
+        missing = [s for s in map(str, item.get("expect") or []) if not contains(text, s)]
         wanted = OUTCOMES.get(item["intent"], "answer")
         # an out-of-scope question is right when the assistant falls back, whatever intent it leaned to
         intent_ok = reply.outcome == wanted and (wanted == "fallback" or reply.intent == item["intent"])
