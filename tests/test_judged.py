@@ -45,6 +45,7 @@ def test_a_figure_is_found_in_any_notation_and_only_whole() -> None:
     assert all(judged.contains(answer, figure) for figure in ("2600000", "260万", "2.6 million", "1500", "15000"))
     assert not judged.contains(answer, "150") and not judged.contains(answer, "600000")
     assert judged.contains(answer, "安家费") and not judged.contains(answer, "购房券")
+    assert judged.contains(judged.comparable("領軍人才安家費260萬元"), "2600000")
 
 
 @pytest.mark.xfail(LEGACY_SEED, strict=False,

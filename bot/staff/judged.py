@@ -32,8 +32,8 @@ OUTCOMES = {"out_of_scope": "fallback", "human_agent": "handoff", "greeting": "s
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "judged_questions.yaml"
 _SEPARATOR = re.compile(r"(?<=\d)[,，\u2009\u202f](?=\d{3}(?!\d))")
 # a figure written with a word for its multiple: "260万", "1.5万元", "2.6 million"
-_MULTIPLE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万|亿|million\b|billion\b)", re.IGNORECASE)
-_TIMES = {"万": 10_000, "亿": 100_000_000, "million": 1_000_000, "billion": 1_000_000_000}
+_MULTIPLE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万|萬|亿|億|million\b|billion\b)", re.IGNORECASE)
+_TIMES = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000, "million": 1_000_000, "billion": 1_000_000_000}
 _FIGURE = re.compile(r"\d+(?:\.\d+)?")
 
 
