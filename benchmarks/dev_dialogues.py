@@ -24,30 +24,23 @@ leaves out reading them by their pinyin. The held-out sets are never read here.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
-import shutil
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from benchmarks.scratch import scratch_assistant
 from bot.engine.assistant import Assistant
 from bot.engine.reply import Reply, plain
-from bot.settings import load_settings
 from bot.staff.judged import comparable, contains
-from bot.staff.training import ensure_model
 from intents import entities
-from knowledge import SEED_DIR, KnowledgeBase, read_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_SET = ROOT / "tests" / "data" / "dev_dialogues.yaml"
 OUTCOME_OF = {"human_agent": "handoff", "greeting": "smalltalk", "thanks": "smalltalk", "goodbye": "smalltalk",
               "bot_capabilities": "smalltalk", "out_of_scope": "fallback"}
-MODEL_CODE = ("intents/classifier.py", "intents/segment.py", "intents/normalize.py", "bot/staff/training.py")
 COLUMNS = ("turns", "intent", "expected", "entry", "intent+entry", "alone", "same")
 
 
@@ -58,29 +51,6 @@ def intent_right(reply: Reply, intent: str) -> bool:
 def shown(reply: Reply) -> str:
     """What the person sees (text and buttons), compared as the judged score compares (``bot.staff.judged``)."""
     return comparable(plain(reply) + "\n" + " ".join(b.label for b in reply.buttons))
-
-
-def trained_db(folder: Path) -> Path:
-    """A copy of the seeded database with a guarded model, trained once per seed and classifier code."""
-    digest = hashlib.sha256()
-    for path in sorted(SEED_DIR.rglob("*")):
-        if path.is_file():
-            digest.update(str(path.relative_to(SEED_DIR)).encode() + b"\0" + path.read_bytes())
-    for name in MODEL_CODE:
-        digest.update((ROOT / name).read_bytes())
-    cached = Path(tempfile.gettempdir()) / f"talentbot-dev-dialogues-{digest.hexdigest()[:16]}.sqlite"
-    path = folder / "dev.sqlite"
-    if not cached.is_file():
-        with KnowledgeBase.open(path) as kb:
-            kb.replace_content(read_dir(SEED_DIR))
-            ensure_model(kb, by="dev dialogues")
-            kb.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        partial = cached.with_suffix(f".{os.getpid()}.part")
-        shutil.copy(path, partial)
-        partial.replace(cached)
-    else:
-        shutil.copy(cached, path)
-    return path
 
 
 def evaluate(assistant: Assistant, dialogues: list[dict[str, Any]]) -> dict[str, Any]:
@@ -134,14 +104,9 @@ def run(path: Path = DEV_SET, learned: bool = True, homophones: bool = False, pi
     dialogues = yaml.safe_load(path.read_text(encoding="utf-8"))
     dialogues = with_homophones(dialogues) if homophones else dialogues
     entities.pinyin_typos = pinyin
-    with tempfile.TemporaryDirectory() as tmp:
-        db = trained_db(Path(tmp))
-        assistant = Assistant.open(load_settings({}, env_file=None).with_db(db))
+    with scratch_assistant() as assistant:
         assistant.learned_followups = learned
-        try:
-            return evaluate(assistant, dialogues)
-        finally:
-            assistant.close()
+        return evaluate(assistant, dialogues)
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
     python -m benchmarks.dev_eval [--questions tests/data/dev_questions.yaml] [--quiet] [--json]
 
-Runs the real Assistant (a fresh temporary database built from the seed) over
+Runs the real Assistant (a copy of the seed database trained through the guard, ``benchmarks/scratch.py``) over
 ``tests/data/dev_questions.yaml``: realistic questions written from the facts
 sheet, each with its intent and the strings (figures, key words) the right
 answer must contain. Each question is asked in a new chat. Reports
@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import opencc
 
+from benchmarks.scratch import scratch_assistant
 from bot.engine.assistant import Assistant
-from bot.settings import load_settings
 from bot.staff.judged import OUTCOMES, comparable, contains, load
-from knowledge import SEED_DIR, KnowledgeBase, read_dir
 from knowledge.models import Entry
 
 DEV_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev_questions.yaml"
@@ -81,15 +79,8 @@ def evaluate(assistant: Assistant, items: list[dict[str, Any]]) -> dict[str, Any
 
 def run(path: Path = DEV_SET) -> dict[str, Any]:
     items = load(path)
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "dev.sqlite"
-        with KnowledgeBase.open(db) as kb:
-            kb.replace_content(read_dir(SEED_DIR))
-        assistant = Assistant.open(load_settings({}, env_file=None).with_db(db))
-        try:
-            return evaluate(assistant, items)
-        finally:
-            assistant.close()
+    with scratch_assistant() as assistant:
+        return evaluate(assistant, items)
 
 
 def main() -> None:
