@@ -58,6 +58,17 @@ def test_follow_ups_are_read_in_the_context_of_the_previous_turn(assistant: Assi
         assert reply.topic == first.intent
 
 
+@pytest.mark.parametrize("text", [
+    "My wife is a certified leading talent relocating to Dalian. Can our daughter choose her primary school?",
+    "我是外籍工程师，拿的工作签证。我孩子能在大连上公立小学吗？",
+])
+def test_context_before_the_question_does_not_hide_what_is_asked(assistant: Assistant, text: str) -> None:
+    """Who the person is comes first, the question last: answered about the question, not "did you mean"
+    (both were asked back before the question sentence was read on its own)."""
+    reply = assistant.handle(text, "s1")
+    assert (reply.outcome, reply.intent) == ("answer", "children_education")
+
+
 def test_context_belongs_to_one_session(assistant: Assistant) -> None:
     assistant.handle("博士买房补贴多少", "alice")
     reply = assistant.handle("那硕士呢", "bob")

