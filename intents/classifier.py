@@ -115,6 +115,32 @@ def word_grams(tokens: Sequence[str]) -> list[str]:
     return [*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))]
 
 
+def _counted(grams: Iterable[str], vocabulary: dict[str, int]) -> Counter[int]:
+    """The columns of the known ``grams``, counted (in C; unknown grams go under -1, dropped)."""
+    counts = Counter(map(vocabulary.get, grams, repeat(-1)))
+    counts.pop(-1, None)
+    return counts
+
+
+def _tf_idf(parts: Sequence[Counter[int]], idf: np.ndarray) -> tuple[list[int], list[float]]:
+    """The columns of each part's counted n-grams and their TF-IDF values (sublinear tf, each part l2-normalised).
+
+    One numpy call reads the idf of all the columns; the rest is plain Python on a few dozen numbers: on the
+    answer path a numpy call costs more than that arithmetic, and no per-column Python list is kept for it.
+    """
+    columns = [column for counts in parts for column in counts]
+    if not columns:
+        return [], []
+    idf_of = iter(idf.take(columns).tolist())
+    values: list[float] = []
+    for counts in parts:
+        part = [(_TF[n] if n < len(_TF) else 1.0 + math.log(n)) * next(idf_of) for n in counts.values()]
+        if part:
+            length = math.sqrt(sum([v * v for v in part]))
+            values.extend([v / length for v in part])
+    return columns, values
+
+
 @dataclass(frozen=True, eq=False)
 class CharModel:
     """A binary logistic regression over character n-grams (scikit-learn's ``char_wb`` of 1 to 3, lowercased,
@@ -129,21 +155,15 @@ class CharModel:
     coef: np.ndarray
     intercept: float
     _vocabulary: dict[str, int] = field(init=False, repr=False)
-    _weights: list[tuple[float, float]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_vocabulary", {t: i for i, t in enumerate(self.grams)})
-        object.__setattr__(self, "_weights", list(zip(self.idf.tolist(), self.coef.tolist())))
 
     def probability(self, text: str) -> float:
-        counts = Counter(map(self._vocabulary.get, char_grams(text.lower()), repeat(-1)))
-        counts.pop(-1, None)
         score = self.intercept
-        if counts:
-            values = [((_TF[n] if n < len(_TF) else 1.0 + math.log(n)) * self._weights[c][0], self._weights[c][1])
-                      for c, n in counts.items()]
-            length = math.sqrt(sum([v * v for v, _ in values]))
-            score += sum([v * w for v, w in values]) / length
+        columns, values = _tf_idf([_counted(char_grams(text.lower()), self._vocabulary)], self.idf)
+        if columns:
+            score += sum([v * w for v, w in zip(values, self.coef.take(columns).tolist())])
         return 1.0 / (1.0 + math.exp(-score)) if score >= 0 else math.exp(score) / (1.0 + math.exp(score))
 
     def __call__(self, text: str) -> float:
@@ -171,39 +191,35 @@ class CompiledModel:
     followups: CharModel | None = None
     """The learned follow-up reading trained with the classifier (None in a model stored before it was)."""
     _vocabulary: tuple[dict[str, int], dict[str, int]] = field(init=False, repr=False)
+    _bias: list[float] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         offset = len(self.words)
         object.__setattr__(self, "_vocabulary", ({t: i for i, t in enumerate(self.words)},
                                                  {t: offset + i for i, t in enumerate(self.chars)}))
+        object.__setattr__(self, "_bias", self.bias.tolist())
 
-    def proba(self, tokens: Sequence[str], text: str) -> np.ndarray:
+    def proba(self, tokens: Sequence[str], text: str) -> list[float]:
         """Class probabilities of one message: the mean over folds of the normalised calibrated sigmoids.
 
-        Each part of the TF-IDF row (word and character n-grams: sublinear tf, idf, l2 norm) is scored
-        as one look-up of its columns' rows of weights, divided by the part's length. Few numpy calls,
-        each on a few dozen numbers: their count, not the arithmetic, is the cost.
+        The message's TF-IDF row is scored by one look-up of its columns' rows of weights; the rest is
+        plain Python on 75 numbers (a handful of numpy calls in all: on the answer path each costs more
+        than the arithmetic of a row).
         """
-        scores = self.bias.copy()
-        for grams, vocabulary in zip((word_grams(tokens), char_grams(text)), self._vocabulary):
-            counts = Counter(map(vocabulary.get, grams, repeat(-1)))  # counted in C; unknown grams under -1
-            counts.pop(-1, None)
-            if counts:
-                columns = np.fromiter(counts, np.intp, len(counts))
-                part = np.log(np.fromiter(counts.values(), np.float64, len(counts)))
-                part += 1.0  # sublinear tf
-                part *= self.idf.take(columns)
-                scores += part @ self.weights.take(columns, axis=0) / math.sqrt(part @ part)
-        doubled = np.tanh(scores, out=scores)
-        doubled += 1.0  # twice each fold's probability: the factor goes in the normalisation
-        per_fold = doubled.reshape(self.folds, -1)
-        sums = per_fold.sum(axis=1)
-        if sums.min() == 0.0:  # a fold that gives every class 0: scikit-learn makes it uniform
-            per_fold[sums == 0.0] = 1.0
-            sums = per_fold.sum(axis=1)
-        result: np.ndarray = np.dot(1.0 / sums, per_fold)
-        result /= self.folds
-        return result
+        parts = [_counted(grams, vocabulary)
+                 for grams, vocabulary in zip((word_grams(tokens), char_grams(text)), self._vocabulary)]
+        columns, values = _tf_idf(parts, self.idf)
+        scores = np.dot(values, self.weights.take(columns, axis=0)).tolist() if columns else [0.0] * len(self._bias)
+        doubled = [1.0 + math.tanh(s + b) for s, b in zip(scores, self._bias)]  # twice each fold's probability
+        classes = len(self.classes)
+        result = [0.0] * classes
+        for start in range(0, len(doubled), classes):
+            fold = doubled[start:start + classes]
+            total = sum(fold)
+            if total == 0.0:  # a fold that gives every class 0: scikit-learn makes it uniform
+                fold, total = [1.0] * classes, float(classes)
+            result = [r + v / total for r, v in zip(result, fold)]
+        return [r / self.folds for r in result]
 
     def to_bytes(self, words: Sequence[str]) -> bytes:
         """The arrays as ``.npz`` (no pickle); ``words`` are the segmenter's domain terms."""
@@ -269,10 +285,9 @@ class IntentClassifier:
         return self._ranked(probs, top)
 
     def rank_many(self, texts: Sequence[str]) -> list[list[Prediction]]:
-        return [self._ranked(row) for row in self.proba(texts)]
+        return [self.rank(text) for text in texts]
 
-    def _ranked(self, probs: np.ndarray, top: int | None = None) -> list[Prediction]:
-        values = probs.tolist()
+    def _ranked(self, values: list[float], top: int | None = None) -> list[Prediction]:
         order = sorted(range(len(values)), key=values.__getitem__, reverse=True)  # stable: ties in class order
         classes = self.classes
         return [Prediction(classes[i], values[i]) for i in order[:top]]
