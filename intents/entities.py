@@ -128,6 +128,7 @@ def _bounded(pattern: str) -> str:
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[a-z0-9]")
+_DIGIT = re.compile(r"[0-9]")  # every pattern of an age or a year in figures (_AGE, _YEAR) has one
 pinyin_typos = True  # read homophone typos of degrees and tiers (``benchmarks.dev_dialogues --homophones``)
 
 
@@ -283,7 +284,9 @@ def extract_entities(text: str, occupations: Iterable[str] = (), today: date | N
             occupation = name
             break
     origin, role = _first(_ORIGIN_RE, text, spans, latin), _first(_ROLE_RE, text, spans, latin)
-    age, graduation_year = _age(text, spans), _graduation_year(text, spans, today or date.today())
+    digits = _DIGIT.search(text) is not None  # an age and a year in figures need one
+    age = _age(text, spans) if digits else None
+    graduation_year = _graduation_year(text, spans, today or date.today(), digits)
     double_first_class = _spanned(DOUBLE_FIRST_CLASS, text, spans)
     return Entities(
         degree, tier, district, occupation, foreign, other_place, tuple(sorted(spans)), origin=origin, role=role,
@@ -308,8 +311,8 @@ def _age(text: str, spans: list[tuple[int, int]]) -> int | None:
     return int(next(g for g in match.groups() if g))
 
 
-def _graduation_year(text: str, spans: list[tuple[int, int]], today: date) -> int | None:
-    match = _YEAR.search(text)
+def _graduation_year(text: str, spans: list[tuple[int, int]], today: date, digits: bool = True) -> int | None:
+    match = _YEAR.search(text) if digits else None
     if match is not None:
         spans.append(match.span())
         year = next(g for g in match.groups() if g)

@@ -60,8 +60,10 @@ def sounds_like(kind: str, text: str, spans: list[tuple[int, int]]) -> str | Non
     for name, value in SOUNDS_LIKE[kind].items():
         wanted = names[name]
         for start in range(len(text) - len(wanted) + 1):
+            if read[start] != wanted[0] or read[start:start + len(wanted)] != wanted:  # (the first syllable: cheap)
+                continue
             written = text[start:start + len(wanted)]
-            if read[start:start + len(wanted)] != wanted or written == name:
+            if written == name:
                 continue
             if set(written) & set(name) and not any(text.startswith(common, start) for common in NOT_A_TYPO):
                 spans.append((start, start + len(wanted)))

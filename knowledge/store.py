@@ -114,6 +114,7 @@ class KnowledgeBase:
         self._spare: tuple[int, int] | None = None
         self._reserving = False
         self._sessions: dict[str, _KeptSession] = {}  # dialogue states in memory, by session
+        self._stored_sessions: set[str] = set()  # the sessions with a state on disk (see _kept_session)
         self._pseudonyms: dict[str, str] = {}
         self._stamp: tuple[tuple[int, int], tuple[str, int | None]] | None = None
         self._glance: sqlite3.Connection | None = None  # small reads of the answer path (see _glancing)
@@ -122,6 +123,7 @@ class KnowledgeBase:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
         migrate(self._db)
+        self._stored_sessions.update(row[0] for row in self._db.execute("select id from sessions"))
         self._path = None if path is None or str(path) == ":memory:" else str(path)
         self.writer = Writer(self._path, self._write_inline, UNORDERED)
 
@@ -469,12 +471,20 @@ class KnowledgeBase:
         the caller has it); the background writer encodes it and writes it behind."""
         record, stamp = dict(state), now_iso()
         self._keep(session, _KeptSession(record, stamp, view))
+        self._stored_sessions.add(session)
         self.writer.put([(SESSION_UPSERT, lambda: (session, _json(record), stamp))])
 
     def _kept_session(self, session: str) -> "_KeptSession | None":
+        """The state in memory; else, for a session with a stored state (read back after a restart, or dropped
+        from memory as least recently saved), the one on disk. A new chat reads nothing: its first message does
+        not wait for the disk (nor for the interpreter lock the writer's thread holds meanwhile). This process
+        is the only one answering chats, so the ids read at open and those it saved are all there are; a state
+        deleted by age may still be listed, which costs one read that finds nothing."""
         kept = self._sessions.get(session)
         if kept is not None:
             return kept
+        if session not in self._stored_sessions:
+            return None
         with self._glancing() as conn:
             row = conn.execute("select state, updated_at from sessions where id = ?", [session]).fetchone()
         if row is None:
@@ -501,6 +511,7 @@ class KnowledgeBase:
         (ISO UTC): call with the rows' deletion (``/forget``, retention), so none is written again."""
         for session in sessions:
             self._sessions.pop(session, None)
+            self._stored_sessions.discard(session)
         if before is not None:
             for session, kept in list(self._sessions.items()):
                 if kept.updated_at < before:

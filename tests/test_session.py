@@ -176,6 +176,30 @@ def test_the_state_kept_in_memory_is_the_state_a_restart_reads_back(settings: Se
         again.close()
 
 
+@pytest.mark.parametrize("turns", [
+    ("我是硕士，在高新区上班", "碩士租房補貼每個月多少", "那博士呢", "去哪办"),
+    ("PhD housing subsidy?", "what about renting?", "I'm 28 and graduated in 2023"),
+    ("转人工", "我的补贴还没到账", "取消"),
+    ("深圳人才补贴多少", "大连呢", "/lang en", "[button] rental_housing"),
+])
+def test_the_state_kept_in_memory_is_what_its_stored_form_reads_back_as(assistant: Assistant,
+                                                                        turns: tuple[str, ...]) -> None:
+    """A save keeps the state itself in memory, not a decoding of what it stores: the two must be equal."""
+    import json
+
+    for text in turns:
+        if text.startswith("/lang "):
+            assistant.set_language("k", text.split()[1])
+        elif text.startswith("[button] "):
+            assistant.choose(text.split()[1], "k")
+        else:
+            assistant.handle(text, "k")
+        key = assistant.session_key("k")
+        stored = json.loads(json.dumps(assistant.kb.load_session(key), ensure_ascii=False))
+        read_back = DialogueState.from_dict(stored["dialogue"], stored.get("lang"), stored.get("last_lang"))
+        assert assistant.sessions.load(key) == read_back
+
+
 def test_forget_removes_the_state_kept_in_memory_too(assistant: Assistant, settings: Settings) -> None:
     from bot.channels.tg.desk import Desk, Who
 

@@ -111,10 +111,10 @@ class Assistant:
             self.refresh()
         raw = (text if isinstance(text, str) else "").encode("utf-8", "replace").decode("utf-8")
         user_key, session_key = self._keys(channel, session, user)
-        state = self.sessions.load(session_key).next_turn()
+        state = self.sessions.load(session_key)
         reading = self.understanding.read(raw, self.thresholds)
         lang = state.lang or detect_lang(reading.normalized, default=state.spoken or "zh")
-        state = dataclasses.replace(state, spoken=lang, script=self.scripts.of(raw, state.script)).heard("person", raw)
+        state = state.said(raw, lang, self.scripts.of(raw, state.script))
         if state.handoff.open:
             reply, state = self._pass_on(raw, lang, state)
         elif not has_words(reading.core):
@@ -136,10 +136,10 @@ class Assistant:
         """A button press: answer ``intent`` (about ``topic``) as if the person had asked it plainly."""
         started = time.perf_counter()
         user_key, session_key = self._keys(channel, session, user)
-        state = self.sessions.load(session_key).next_turn()
+        state = self.sessions.load(session_key)
         lang = state.lang or state.spoken or "zh"
         label = self.composer.label(intent, lang)
-        state = dataclasses.replace(state, spoken=lang).heard("person", f"[{label}]")
+        state = state.said(f"[{label}]", lang, state.script)
         previous = state.topic
         case = previous.case if previous and (not topic or topic == previous.subject) else Facts()
         if intent in self.policy_intents and (topic or previous is None or intent not in PROCESS_INTENTS):
@@ -227,7 +227,7 @@ class Assistant:
             entry = listed.entry or entry
         reply = self.composer.answer(entry, lang, top, cands, topic, topic_entry, body=listed.text if listed else None)
         reply = with_offer(reply, entry, lambda: list(self._entries.values()), self.composer)
-        reply = self._with_assumptions(reply, entry, state.carried(case), lang)
+        reply = self._with_assumptions(reply, entry, state.carried(case, entities), lang)
         previous = state.topic
         text = previous.text if previous and resolution.continued and previous.subject == subject else reading.core
         return reply, state.on_topic(Topic(intent, subject, case, text, decision.confidence, state.turn,

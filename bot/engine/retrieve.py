@@ -21,6 +21,7 @@ matching most conditions wins, and the intent's general entry (id ending in
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 import sys
@@ -118,8 +119,17 @@ def _stem(word: str) -> str:
 
 def _words_key(words: Iterable[str]) -> str:
     """The words of a question that say something of the entry, as one string (see :meth:`Retriever.variant_key`)."""
-    return " ".join(_stem(w) for w in words if w.strip() and w not in _STOPWORDS and w not in _PLACE_WORDS
-                    and any(c.isalnum() for c in w) and not all(c in _COMMON_CHARS for c in w))
+    return " ".join(filter(None, map(_key_word, words)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_word(word: str) -> str:
+    """A word as :func:`_words_key` keeps it, or "" when it says nothing of the entry (remembered: the same words
+    come back in every question)."""
+    if not word.strip() or word in _STOPWORDS or word in _PLACE_WORDS or not any(c.isalnum() for c in word) \
+            or all(c in _COMMON_CHARS for c in word):
+        return ""
+    return _stem(word)
 
 
 def _chars(text: str) -> list[str]:
@@ -216,12 +226,13 @@ class _Index:
     def scores(self, query: Iterable[str], every: bool = True) -> dict[int, float]:
         """Entry position -> text score (``every``: of every entry; else of the first entry of each kind, see
         :meth:`_Layout.scanned`)."""
-        found: dict[int, float] = {}
+        totals = [0.0] * len(self.layout.copies)  # per document (a list: cheaper to add to than a dictionary)
         for term in set(query):
-            if term in self.gains:
-                for document, gain in zip(*self.gains[term]):
-                    found[document] = found.get(document, 0.0) + gain
-        return self.layout.per_entry(found, every)
+            posting = self.gains.get(term)
+            if posting is not None:
+                for document, gain in zip(*posting):
+                    totals[document] += gain
+        return self.layout.per_entry(totals, every)
 
 
 def condition_match(entry: Entry, entities: Entities, topic: str | None, query: str = "",
@@ -477,10 +488,11 @@ class _Layout:
             first_positions[document_of[position]].append(position)
         return cls(texts, copies, document_of, firsts, positions, first_positions)
 
-    def per_entry(self, found: dict[int, float], every: bool) -> dict[int, float]:
-        """Document scores as entry scores: of every entry, or of the first entries of the kinds."""
+    def per_entry(self, totals: list[float], every: bool) -> dict[int, float]:
+        """Document scores as entry scores, of the documents the question matched (every term's gain is
+        positive): of every entry, or of the first entries of the kinds."""
         spread = self.positions if every else self.first_positions
-        return {position: score for document, score in found.items() for position in spread[document]}
+        return {position: score for document, score in enumerate(totals) if score for position in spread[document]}
 
     def scanned(self, entries: list[Entry], every: bool) -> Iterable[tuple[int, Entry]]:
         """(position, entry) of every entry, or of the first entry of each kind."""

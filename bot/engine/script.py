@@ -38,6 +38,8 @@ class Scripts:
         if not chinese:
             return SIMPLIFIED if LATIN.search(text) else previous
         traditional = _changed(chinese, self._to_simplified.convert(chinese))
+        if not traditional and previous == SIMPLIFIED:
+            return SIMPLIFIED  # simplified or neutral: either way simplified, without a second conversion
         simplified = _changed(chinese, self._to_traditional.convert(chinese))
         if traditional > simplified:
             return TRADITIONAL

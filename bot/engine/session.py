@@ -51,17 +51,15 @@ class Facts:
     values: Entities = field(default_factory=Entities)
     turns: tuple[tuple[str, int], ...] = ()
 
-    def turn_of(self, name: str) -> int:
-        return dict(self.turns).get(name, -1)
-
     def stated(self, entities: Entities, turn: int) -> "Facts":
         """These facts with ``entities`` stated at ``turn`` replacing the old values."""
         named = entities.as_dict()
         if not named:
             return self
         turns = {**dict(self.turns), **{name: turn for name in named}}
-        values = dataclasses.replace(entities.merged_over(self.values), spans=(), other_place=None, dalian=False,
-                                     about_self=False)
+        # what is said now over the old values; the rest of an Entities (spans, places, first person) describes
+        # one message and is left at its default
+        values = Entities(**{name: getattr(entities, name) or getattr(self.values, name) for name in FACTS})
         return Facts(values, tuple(sorted(turns.items())))
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,6 +136,12 @@ class DialogueState:
     def next_turn(self) -> "DialogueState":
         return dataclasses.replace(self, turn=self.turn + 1)
 
+    def said(self, text: str, spoken: str, script: str) -> "DialogueState":
+        """The next turn, in which the person said ``text`` in language ``spoken`` and Chinese script ``script``
+        (one copy of the state)."""
+        return dataclasses.replace(self, turn=self.turn + 1, spoken=spoken, script=script,
+                                   transcript=self._transcript("person", text))
+
     def told(self, entities: Entities) -> "DialogueState":
         """Facts said in the first person become the person's, replacing what they said before."""
         if not entities.about_self:
@@ -150,24 +154,31 @@ class DialogueState:
     def effective(self, case: Facts) -> Entities:
         """The facts an answer uses: the case's over the person's, newest first; of a degree and a
         tier stated in different turns only the later one (what is said now wins)."""
-        turns = {name: self.person.turn_of(name) for name, _ in self.person.turns}
-        turns.update({name: case.turn_of(name) for name, _ in case.turns})
-        values = case.values.merged_over(self.person.values)
+        turns = {**dict(self.person.turns), **dict(case.turns)}
+        if not case.turns:  # (facts without turns have no values: nothing to merge)
+            values = self.person.values
+        elif not self.person.turns:
+            values = case.values
+        else:
+            values = case.values.merged_over(self.person.values)
         named = [n for n in COMPETING if getattr(values, n)]
         if len(named) == 2 and turns.get(named[0]) != turns.get(named[1]):
             older = min(named, key=lambda n: turns.get(n, -1))
             values = values.without(older)
         return values
 
-    def carried(self, case: Facts) -> dict[str, object]:
-        """The facts of :meth:`effective` that were stated before this turn (the answer shows them)."""
-        values = self.effective(case).as_dict()
+    def carried(self, case: Facts, effective: Entities | None = None) -> dict[str, object]:
+        """The facts of :meth:`effective` (given, when the caller has them) that were stated before this turn
+        (the answer shows them)."""
+        values = (self.effective(case) if effective is None else effective).as_dict()
         turns = {**dict(self.person.turns), **dict(case.turns)}
         return {name: value for name, value in values.items() if turns.get(name, self.turn) < self.turn}
 
     def heard(self, who: str, text: str) -> "DialogueState":
-        lines = (*self.transcript, (who, text[:300]))[-TRANSCRIPT_LINES:]
-        return dataclasses.replace(self, transcript=lines)
+        return dataclasses.replace(self, transcript=self._transcript(who, text))
+
+    def _transcript(self, who: str, text: str) -> tuple[tuple[str, str], ...]:
+        return (*self.transcript, (who, text[:300]))[-TRANSCRIPT_LINES:]
 
     # ---- storage
 
@@ -226,8 +237,11 @@ class Sessions:
         stored.update({"dialogue": dialogue, "saved_at": now.isoformat()})
         if state.spoken:
             stored["last_lang"] = state.spoken
-        kept = Kept(DialogueState.from_dict(dialogue, stored.get("lang"), stored.get("last_lang")), now)
-        self.kb.save_session(key, stored, kept)
+        lang, spoken = stored.get("lang"), stored.get("last_lang")
+        if (lang, spoken) != (state.lang, state.spoken):
+            state = dataclasses.replace(state, lang=lang, spoken=spoken)
+        # the state itself is kept: it is what reading ``dialogue`` back gives (tests/test_session.py checks)
+        self.kb.save_session(key, stored, Kept(state, now))
 
     def preference(self, key: str) -> str | None:
         """The language chosen with /lang, if any."""
