@@ -155,3 +155,12 @@ _QUESTION = re.compile(
 def is_question(text: str) -> bool:
     """False for a plain statement ("我去年毕业，社保交了四个月", "I signed a five-year contract")."""
     return bool(_QUESTION.search(text))
+
+
+# A message of one word this general names no benefit: it is asked about, however the model leans ("人才" is
+# every topic's word; a model that answers it has learned that from a topic's many examples, not from the person).
+TOO_GENERAL = frozenset({"人才", "政策", "大连人才", "talent", "talents", "policy", "policies"})
+
+
+def too_general(core: str) -> bool:
+    return _PUNCT_OR_SPACE.sub("", core).casefold() in TOO_GENERAL

@@ -69,6 +69,12 @@ def test_context_before_the_question_does_not_hide_what_is_asked(assistant: Assi
     assert (reply.outcome, reply.intent) == ("answer", "children_education")
 
 
+@pytest.mark.parametrize("text", ["人才", "政策！", "Talent?"])
+def test_a_lone_general_word_is_asked_about(assistant: Assistant, text: str) -> None:
+    reply = assistant.handle(text, "s1")
+    assert reply.outcome == "clarify" and len(reply.buttons) >= 2  # a topic or more, and "a person, please"
+
+
 def test_context_belongs_to_one_session(assistant: Assistant) -> None:
     assistant.handle("博士买房补贴多少", "alice")
     reply = assistant.handle("那硕士呢", "bob")

@@ -35,6 +35,7 @@ from bot.settings import Settings
 from intents.classifier import Prediction
 from intents.decide import OUT_OF_SCOPE, Decision, Thresholds, confident, decide
 from intents.entities import Entities, without_spans
+from intents.lexicon import too_general
 from intents.normalize import MAX_CHARS, detect_lang, has_words
 from intents.reading import Reading
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
@@ -56,6 +57,7 @@ APPLICATION = "application_process"
 _SENTENCES = re.compile(r"[。！？?!；;\n]+|(?<=[a-z0-9])\.\s+", re.IGNORECASE)
 _ASKS = re.compile(r"[?？]|吗|么|多少|几|怎么|如何|哪|什么|是否|能否|可否|有没有|\b(?:how|what|which|when|where|who|can|could|do|does|is|are)\b",
                    re.IGNORECASE)
+ONE_GENERAL_WORD = "one general word"  # the reason a lone "人才" or "政策" is asked about (intents.lexicon.too_general)
 STAMP_EVERY = 1.0  # seconds between looks at the database's content version on the answer path
 
 
@@ -124,6 +126,8 @@ class Assistant:
             resolution = resolve(reading, state, self.understanding.segmenter.tokens, self.understanding.rank,
                                  self.thresholds, self.policy_intents, self._learned())
             decision = resolution.decision or decide(resolution.ranking, self.thresholds)
+            if decision.action != "fallback" and resolution.kind == "new" and too_general(reading.core):
+                decision = dataclasses.replace(decision, action="clarify", reason=ONE_GENERAL_WORD)
             log.debug("turn %s: %s, %s %s (%.2f: %s)", state.turn, resolution.kind, decision.action, decision.intent,
                       decision.confidence, decision.reason)
             reply, state = self._respond(decision, resolution, reading, lang, state)
@@ -161,9 +165,7 @@ class Assistant:
         top = Prediction(decision.intent, decision.confidence)
         if decision.action == "clarify":
             options = tuple(p for p in decision.candidates if p.intent != OUT_OF_SCOPE)
-            settled, reason = self._settle(options, reading), "settled by the entries"
-            if settled is None:
-                settled, reason = self._focus(options, reading), "settled by its question sentence"
+            settled, reason = self._settled(options, reading, decision.reason)
             if settled is None:
                 return self.composer.clarify(lang, top, options, cands), state
             decision = dataclasses.replace(decision, action="answer", intent=settled.intent,
@@ -180,6 +182,16 @@ class Assistant:
             menu = MENU if intent in ("greeting", "bot_capabilities") else ()
             return self.composer.conversation(entry, lang, top, "smalltalk", cands, menu), state
         return self._answer(decision, resolution, reading, lang, state, cands)
+
+    def _settled(self, options: tuple[Prediction, ...], reading: Reading, why: str) -> tuple[Prediction | None, str]:
+        """An unsure reading answered after all, and why: by the entries, else by the question sentence alone; a
+        lone general word is always asked about (nothing in it to settle by)."""
+        if why == ONE_GENERAL_WORD:
+            return None, why
+        settled = self._settle(options, reading)
+        if settled is not None:
+            return settled, "settled by the entries"
+        return self._focus(options, reading), "settled by its question sentence"
 
     def _settle(self, options: tuple[Prediction, ...], reading: Reading) -> Prediction | None:
         """Unsure between benefits: the one whose entries clearly answer the question (retrieve.Retriever.settle)."""
