@@ -41,7 +41,14 @@ from telegram.ext import (  # noqa: E402
 )
 
 from benchmarks.loopback import TOKEN, BotApiServer, Call  # noqa: E402
-from bot.channels.tg.app import CONCURRENT_UPDATES, CONNECTIONS, build_application, start, stop  # noqa: E402
+from bot.channels.tg.app import (  # noqa: E402
+    CONCURRENT_UPDATES,
+    CONNECTIONS,
+    build_application,
+    settle_heap,
+    start,
+    stop,
+)
 from bot.cli.bench import QUESTIONS  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.staff.training import open_assistant  # noqa: E402
@@ -153,6 +160,7 @@ async def _bench(chats: int, messages: int, delay_ms: float, db: Path, rounds: i
     settings = dataclasses.replace(load_settings({}, env_file=None).with_db(db), token=TOKEN, api_base_url=base_url,
                                    send_rate=0)
     assistant = open_assistant(settings)
+    settle_heap()  # as the bot does at start; here before the first round, so that the echo bot runs on it too
     echoes, talents = [], []
     try:
         for _ in range(rounds):  # in turn, so that both see the same load of a shared machine
