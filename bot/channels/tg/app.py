@@ -42,6 +42,7 @@ from bot.channels.tg.pacing import Pacer
 from bot.channels.tg.phrases import COMMANDS, STAFF, say
 from bot.channels.tg.post import Post, Schedule
 from bot.channels.tg.webhook import Webhook
+from bot.channels.tg.wire import JsonRequest
 from bot.engine.assistant import Assistant
 from bot.settings import Settings
 from bot.staff.training import Outcome, Retrainer, open_assistant
@@ -70,8 +71,8 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
         .token(settings.token)
         .base_url(settings.api_base_url)
         .context_types(ContextTypes(context=TalentContext))
-        .connection_pool_size(CONNECTIONS)
-        .pool_timeout(timeout).read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout)
+        .request(JsonRequest(connection_pool_size=CONNECTIONS, pool_timeout=timeout, read_timeout=timeout,
+                             write_timeout=timeout, connect_timeout=timeout))
         .concurrent_updates(Processor(CONCURRENT_UPDATES, post))
         .rate_limiter(Pacer(settings.send_rate))
         .updater(None)  # intake.Intake polls, webhook.Webhook serves

@@ -103,9 +103,9 @@ def _parts(chunks: list[str], markup: Markup | None, reply_to: int | None) -> li
 
 async def send_part(bot: Bot, chat_id: int, part: dict[str, Any], rate_limit_args: Any = None) -> Message:
     """One part; a keyboard in the Bot API's JSON form (an answer's, or one read back from the outbox) goes as
-    it is, in the request's own ``reply_markup`` field."""
+    it is, in the request's own ``reply_markup`` field (the request's JSON body carries it, see ``wire``)."""
     markup = part.get("markup") or None
-    wire = {"reply_markup": json.dumps(markup, ensure_ascii=False)} if isinstance(markup, dict) else None
+    wire = {"reply_markup": markup} if isinstance(markup, dict) else None
     return await bot.send_message(chat_id, part["text"], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
                                   reply_markup=None if wire else markup, reply_parameters=_quote(part.get("reply_to")),
                                   api_kwargs=wire, rate_limit_args=rate_limit_args)  # type: ignore[call-arg]
