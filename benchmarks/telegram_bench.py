@@ -9,7 +9,11 @@ the bot's ``sendMessage`` for that chat arrives. The overall send cap is off
 (``TALENTBOT_SEND_RATE=0``), as for a self-hosted Bot API server.
 
 The two bots run in turn, ``--rounds`` times each (the machine may be shared):
-the figures are those of each bot's median run. Run: ``python
+the figures are those of each bot's median run. Beside the throughput, the CPU
+time this process (the bot, all its threads; the server runs in the child) spent
+per message, and ``cpu_ratio``, the echo bot's median over the assistant's: it
+moves less than the throughput when other work on the machine comes and goes
+between rounds. Run: ``python
 benchmarks/telegram_bench.py`` or ``python run_bot.py bench --telegram``.
 """
 
@@ -41,7 +45,14 @@ from telegram.ext import (  # noqa: E402
 )
 
 from benchmarks.loopback import TOKEN, BotApiServer, Call  # noqa: E402
-from bot.channels.tg.app import CONCURRENT_UPDATES, CONNECTIONS, build_application, start, stop  # noqa: E402
+from bot.channels.tg.app import (  # noqa: E402
+    CONCURRENT_UPDATES,
+    CONNECTIONS,
+    build_application,
+    settle_heap,
+    start,
+    stop,
+)
 from bot.cli.bench import QUESTIONS  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.staff.training import open_assistant  # noqa: E402
@@ -119,8 +130,10 @@ async def _measure(app: Application, go: Any, results: Any) -> dict[str, Any]:
         await app.updater.start_polling(poll_interval=0, timeout=10)
         await app.start()
     try:
+        cpu = time.process_time()
         go.send("run")
         raw = await asyncio.get_running_loop().run_in_executor(None, results.recv)
+        cpu = time.process_time() - cpu
     finally:
         if app.updater is None:
             await stop(app, intake)
@@ -131,6 +144,7 @@ async def _measure(app: Application, go: Any, results: Any) -> dict[str, Any]:
     lat = sorted(raw["latencies"])
     return {"messages": raw["messages"], "seconds": round(raw["seconds"], 3),
             "messages_per_s": round(raw["messages"] / raw["seconds"], 1),
+            "cpu_ms_per_message": round(cpu * 1000 / raw["messages"], 2),
             "latency_ms": {"median": round(statistics.median(lat), 2),
                            "p99": round(lat[min(len(lat) - 1, round(0.99 * (len(lat) - 1)))], 2)}}
 
@@ -138,7 +152,8 @@ async def _measure(app: Application, go: Any, results: Any) -> dict[str, Any]:
 def _medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The run of median throughput, with every run's messages per second."""
     ordered = sorted(runs, key=lambda r: r["messages_per_s"])
-    return {**ordered[len(ordered) // 2], "runs_messages_per_s": [r["messages_per_s"] for r in runs]}
+    return {**ordered[len(ordered) // 2], "runs_messages_per_s": [r["messages_per_s"] for r in runs],
+            "runs_cpu_ms_per_message": [r["cpu_ms_per_message"] for r in runs]}
 
 
 async def _bench(chats: int, messages: int, delay_ms: float, db: Path, rounds: int = 3) -> dict[str, Any]:
@@ -153,6 +168,7 @@ async def _bench(chats: int, messages: int, delay_ms: float, db: Path, rounds: i
     settings = dataclasses.replace(load_settings({}, env_file=None).with_db(db), token=TOKEN, api_base_url=base_url,
                                    send_rate=0)
     assistant = open_assistant(settings)
+    settle_heap()  # as the bot does at start; here before the first round, so that the echo bot runs on it too
     echoes, talents = [], []
     try:
         for _ in range(rounds):  # in turn, so that both see the same load of a shared machine
@@ -167,7 +183,9 @@ async def _bench(chats: int, messages: int, delay_ms: float, db: Path, rounds: i
     return {"chats": chats, "messages_per_chat": messages, "bot_api_delay_ms": delay_ms, "rounds": rounds,
             "echo_bot": echo, "talent_bot": talent,
             "throughput_ratio": round(talent["messages_per_s"] / echo["messages_per_s"], 3),
-            "round_ratios": [round(r, 3) for r in ratios]}
+            "round_ratios": [round(r, 3) for r in ratios],
+            "cpu_ratio": round(statistics.median(e["cpu_ms_per_message"] for e in echoes)
+                               / statistics.median(t["cpu_ms_per_message"] for t in talents), 3)}
 
 
 def run_telegram_bench(chats: int = 200, messages: int = 5, delay_ms: float = 0.0, rounds: int = 3) -> dict[str, Any]:

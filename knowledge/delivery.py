@@ -64,9 +64,10 @@ def receive(kb: KnowledgeBase, batch: Iterable[Received]) -> list[int]:
     """Store a batch of updates in one transaction; returns the ids not seen before, in order."""
     fresh: list[int] = []
     stamp = now_iso()
-    with kb.lock, kb.db.atomic():
+    db = kb.db_as_committed  # the inbox does not depend on what the writer holds: no waiting for it
+    with kb.lock, db.atomic():
         for item in batch:
-            cursor = kb.db.execute(
+            cursor = db.execute(
                 "insert or ignore into inbox (update_id, received_at, user, payload, status, attempts) "
                 "values (?, ?, ?, ?, 'new', 0)", [item.update_id, stamp, item.user, item.payload])
             if cursor.rowcount:
@@ -140,9 +141,12 @@ LINK_SQL = (*(f"delete from {table} where {column} in ({EARLIER})" for table, co
     "update inbox set query_id = ? where update_id = ?")
 
 
-def link_query_behind(kb: KnowledgeBase, update_id: int, query_id: int) -> None:
-    """:func:`link_query`, handed to the background writer after the query's own row."""
-    kb.write_behind([(sql, (update_id, query_id)) for sql in LINK_SQL[:-1]] + [(LINK_SQL[-1], (query_id, update_id))])
+def link_query_behind(kb: KnowledgeBase, update_id: int, query_id: int, again: bool = True) -> None:
+    """:func:`link_query`, handed to the background writer after the query's own row. ``again=False``: the
+    update is handled for the first time (it came in fresh since the start), so no earlier try can have
+    logged a query to delete, and only the link is written."""
+    earlier = [(sql, (update_id, query_id)) for sql in LINK_SQL[:-1]] if again else []
+    kb.write_behind([*earlier, (LINK_SQL[-1], (query_id, update_id))])
 
 
 def set_aside(kb: KnowledgeBase, update_id: int, error: str) -> bool:

@@ -134,6 +134,12 @@ class KnowledgeBase:
             self.writer.flush()
         return self._db
 
+    @property
+    def db_as_committed(self) -> sqlite_utils.Database:
+        """The database without waiting for the background writer: for writes that do not depend on what it
+        was handed (the inbox of incoming updates)."""
+        return self._db
+
     @classmethod
     def open(cls, path: Path | str) -> "KnowledgeBase":
         if str(path) != ":memory:":

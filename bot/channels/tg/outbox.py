@@ -15,17 +15,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import warnings
+from dataclasses import dataclass
 from typing import Any
 
-from telegram import (
-    Bot,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    ReplyParameters,
-)
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.channels.tg.ledger import current
 from bot.channels.tg.pacing import ONCE
@@ -39,9 +35,18 @@ log = logging.getLogger(__name__)
 Markup = InlineKeyboardMarkup | dict[str, Any]
 """A keyboard: a Telegram object, or the Bot API's JSON form of one (see ``render.keyboard_data``)."""
 TRANSIENT = (NetworkError, RetryAfter)  # BadRequest is a NetworkError too, but final: checked first
+# send_part calls sendMessage through do_api_request on purpose (see there): PTB's advice to use send_message is known
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply, reply_to: int | None = None) -> Message | None:
+@dataclass(frozen=True)
+class Sent:
+    """A message the Bot API took: its id is all the bot reads of it."""
+
+    message_id: int
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply, reply_to: int | None = None) -> Sent | None:
     """The Reply, rendered; its query is marked delivered once every part arrived (None: queued)."""
     sent = await send_chunks(bot, chat_id, reply_html(reply), keyboard_data(reply.buttons), reply_to,
                              query_id=reply.query_id)
@@ -53,14 +58,14 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply, reply_to: int | None 
 
 async def send_text(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None,
                     heading: str = "", reply_to: int | None = None, *, handoff_id: int | None = None,
-                    durable: bool = True) -> Message | None:
+                    durable: bool = True) -> Sent | None:
     return await send_chunks(bot, chat_id, text_html(text, heading), markup, reply_to, handoff_id=handoff_id,
                              durable=durable)
 
 
 async def send_chunks(bot: Bot, chat_id: int, chunks: list[str], markup: Markup | None,
                       reply_to: int | None, *, query_id: int | None = None, handoff_id: int | None = None,
-                      durable: bool = True) -> Message | None:
+                      durable: bool = True) -> Sent | None:
     """Send now; on a transient failure (inside an update, ``durable``) queue the rest and return None."""
     parts = _parts(chunks, markup, reply_to)
     ledger = current()
@@ -68,7 +73,7 @@ async def send_chunks(bot: Bot, chat_id: int, chunks: list[str], markup: Markup 
     if post is not None and post.backlogged(chat_id):
         await _queue(post, chat_id, parts, "behind an earlier reply", query_id, handoff_id)
         return None
-    sent: Message | None = None
+    sent: Sent | None = None
     for number, part in enumerate(parts):
         try:
             sent = await send_part(bot, chat_id, part)
@@ -101,21 +106,30 @@ def _parts(chunks: list[str], markup: Markup | None, reply_to: int | None) -> li
              "reply_to": reply_to if number == 0 else None} for number, chunk in enumerate(chunks)]
 
 
-async def send_part(bot: Bot, chat_id: int, part: dict[str, Any], rate_limit_args: Any = None) -> Message:
-    """One part; a keyboard in the Bot API's JSON form (an answer's, or one read back from the outbox) goes as
-    it is, in the request's own ``reply_markup`` field."""
+async def send_part(bot: Bot, chat_id: int, part: dict[str, Any], rate_limit_args: Any = None) -> Sent:
+    """One part: sendMessage, in HTML, without link previews. A keyboard in the Bot API's JSON form (an answer's,
+    or one read back from the outbox) goes as it is.
+
+    It goes through ``do_api_request``: the same call through PTB's request, rate limiter (the pacer) and error
+    mapping as ``send_message``, but the message Telegram sends back is not made into a ``Message`` (with its
+    chat, sender and keyboard objects) only for its id to be read. A 404, which ``do_api_request`` names
+    ``EndPointNotFound``, is the ``InvalidToken`` that ``send_message`` raises for it."""
+    params: dict[str, Any] = {"chat_id": chat_id, "text": part["text"], "parse_mode": "HTML",
+                              "link_preview_options": NO_PREVIEW}
     markup = part.get("markup") or None
-    wire = {"reply_markup": json.dumps(markup, ensure_ascii=False)} if isinstance(markup, dict) else None
-    return await bot.send_message(chat_id, part["text"], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
-                                  reply_markup=None if wire else markup, reply_parameters=_quote(part.get("reply_to")),
-                                  api_kwargs=wire, rate_limit_args=rate_limit_args)  # type: ignore[call-arg]
+    if markup is not None:
+        params["reply_markup"] = markup if isinstance(markup, dict) else markup.to_dict()
+    if part.get("reply_to"):
+        params["reply_parameters"] = {"message_id": part["reply_to"], "allow_sending_without_reply": True}
+    try:
+        result = await bot.do_api_request("sendMessage", api_kwargs=params,  # type: ignore[call-arg]
+                                          rate_limit_args=rate_limit_args)
+    except EndPointNotFound as exc:
+        raise InvalidToken(str(exc)) from exc
+    return Sent(int(result["message_id"]))
 
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-def _quote(message_id: int | None) -> ReplyParameters | None:
-    return ReplyParameters(message_id, allow_sending_without_reply=True) if message_id else None
+NO_PREVIEW = {"is_disabled": True}
 
 
 class Courier:

@@ -39,6 +39,7 @@ class Post:
     kb: KnowledgeBase
     schedule: Schedule = field(default_factory=Schedule)
     _backlog: set[int] | None = None
+    _again: set[int] = field(default_factory=set)  # updates handled again after a restart, until finished
 
     # ---- incoming
 
@@ -70,6 +71,7 @@ class Post:
         again, aside = delivery.replay(self.kb)
         for update_id in aside:
             log.error("update %s set aside: not finished after %d tries", update_id, delivery.REPLAY_TRIES)
+        self._again.update(update_id for update_id, _ in again)
         return [(update_id, json.loads(payload)) for update_id, payload in again]
 
     def set_aside(self, update_id: int, error: str) -> None:
@@ -79,6 +81,7 @@ class Post:
 
     def finish(self, ledger: Ledger) -> None:
         """The update was handled: its answers that reached the person are marked delivered."""
+        self._again.discard(ledger.update_id)
         if ledger.error:
             for query_id in ledger.delivered:
                 delivery.set_delivery(self.kb, query_id, DELIVERED)
@@ -89,12 +92,13 @@ class Post:
     def finish_behind(self, ledger: Ledger) -> None:
         """A handled update without error is marked done by the background writer, after its logged query:
         it does not block, so the event loop may call it."""
+        self._again.discard(ledger.update_id)
         delivery.finish_behind(self.kb, ledger.update_id, waiting=ledger.queued > 0, delivered=ledger.delivered)
 
     def link_query(self, update_id: int, query_id: int) -> None:
         """Tie the query to its update (an earlier try's query is deleted), written behind, after the query:
         it does not block, so the event loop may call it."""
-        delivery.link_query_behind(self.kb, update_id, query_id)
+        delivery.link_query_behind(self.kb, update_id, query_id, again=update_id in self._again)
 
     # ---- outgoing
 
