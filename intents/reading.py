@@ -56,6 +56,10 @@ CONTACT_ASK = re.compile(
     r"whom (?:do|should|can) i (?:call|contact|ask)|who handles|"
     r"where (?:do|can|should) i (?:go|apply|submit|ask)|where is the|where to (?:go|apply|submit))\b")
 CONTACTS = "service_contacts"
+# A complaint goes to a person, even when it names a benefit (labelling rules of the taxonomy); asking for the
+# number to complain to is a contacts question (above).
+COMPLAINT = re.compile(r"投诉|投訴|我要反映|我要举报|我要舉報|\bcomplain(?:t|ts|ing)?\b|\bfile a complaint\b", re.IGNORECASE)
+HUMAN = "human_agent"
 TIE_CANDIDATES = 3  # the contacts intent breaks a tie only when it is among this many top intents
 
 
@@ -68,8 +72,11 @@ def read_message(rank: Ranker, normalized: str, occupations: Iterable[str] = (),
     entities = extract_entities(core, occupations)
     if entities.other_place and ranking[0].intent != OUT_OF_SCOPE:
         ranking = swap_to_front(ranking, OUT_OF_SCOPE)
-    elif asks_for_contacts(core) and not confident(ranking, limits):
-        ranking = contacts_tie_break(ranking)
+    elif asks_for_contacts(core):
+        if not confident(ranking, limits):
+            ranking = contacts_tie_break(ranking)
+    elif COMPLAINT.search(core):
+        ranking = tie_break(ranking, HUMAN)
     return Reading(normalized, core, entities, ranking)
 
 
@@ -79,13 +86,21 @@ def asks_for_contacts(text: str) -> bool:
 
 def contacts_tie_break(ranking: list[Prediction]) -> list[Prediction]:
     """Contacts to the front with the mass of the benefit asked about, when both are among the top candidates."""
-    top = ranking[:TIE_CANDIDATES]
-    contacts = next((p for p in top if p.intent == CONTACTS), None)
-    benefit = next((p for p in top if p.intent not in CONVERSATION and p.intent != CONTACTS), None)
-    if contacts is None or benefit is None or ranking[0].intent in CONVERSATION:
+    if ranking[0].intent in CONVERSATION:
         return ranking
-    merged = Prediction(CONTACTS, min(1.0, contacts.confidence + benefit.confidence))
-    return [merged, *[p for p in ranking if p.intent != CONTACTS]]
+    return tie_break(ranking, CONTACTS)
+
+
+def tie_break(ranking: list[Prediction], intent: str) -> list[Prediction]:
+    """``intent`` to the front with the mass of the benefit the message names, when both are among the top
+    candidates: a question for the contacts about a benefit, a complaint about one."""
+    top = ranking[:TIE_CANDIDATES]
+    chosen = next((p for p in top if p.intent == intent), None)
+    benefit = next((p for p in top if p.intent not in CONVERSATION and p.intent != intent), None)
+    if chosen is None or benefit is None:
+        return ranking
+    merged = Prediction(intent, min(1.0, chosen.confidence + benefit.confidence))
+    return [merged, *[p for p in ranking if p.intent != intent]]
 
 
 def swap_to_front(ranking: list[Prediction], intent: str) -> list[Prediction]:

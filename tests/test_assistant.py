@@ -94,6 +94,9 @@ def test_out_of_scope_is_answered_honestly_and_queued_for_review(assistant: Assi
 @pytest.mark.parametrize("text, outcome", [
     ("你好", "smalltalk"), ("谢谢", "smalltalk"), ("bye", "smalltalk"), ("你能做什么", "smalltalk"),
     ("转人工", "handoff"),
+    # a complaint goes to a person even when it names a benefit (intents.md); the number to complain to is contacts
+    ("人才认定材料交了两个月没人理，我要投诉", "handoff"), ("I want to file a complaint about my certification", "handoff"),
+    ("投诉电话是多少", "answer"),
 ])
 def test_small_talk_and_hand_off(assistant: Assistant, text: str, outcome: str) -> None:
     reply = assistant.handle(text, "s")
