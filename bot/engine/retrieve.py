@@ -203,18 +203,19 @@ class _Index:
         average = {name: max(1.0, sum(n * length[name] for n, length in zip(layout.copies, lengths))
                              / max(1, len(entries))) for name, _ in FIELDS}
         postings: dict[str, list[tuple[int, float]]] = {}
-        hits: dict[str, int] = {}  # term -> the entries that have it
+        hits: dict[str, int] = {}  # term -> the distinct texts (documents) that have it
         for document, fields in enumerate(per_document):
             weighted: dict[str, float] = {}
             for name, weight in FIELDS:
                 norm = 1 - B + B * lengths[document][name] / average[name]
                 for term, count in fields[name].items():
                     weighted[term] = weighted.get(term, 0.0) + weight * count / norm
-            copies = layout.copies[document]
             for term, value in weighted.items():
                 postings.setdefault(term, []).append((document, value))
-                hits[term] = hits.get(term, 0) + copies
-        total = len(entries)
+                hits[term] = hits.get(term, 0) + 1
+        # the idf counts distinct texts, not entries: entries that read alike say no more about a term than one
+        # does, and the same knowledge base copied 20 times scores as the original (BM25's smoothing would not)
+        total = len(per_document)
         idf = {term: math.log(1 + (total - n + 0.5) / (n + 0.5)) for term, n in hits.items()}
         layout.texts.clear()  # read
         # a term's BM25 share of a document's score, computed here once rather than at every question
@@ -345,7 +346,7 @@ class Retriever:
         terms = set(self._terms(core)) if core else set()
         if index is None or not terms:
             return 0.0
-        unseen = math.log(1 + (len(index.entries) + 0.5) / 0.5)  # the IDF of a term no entry has
+        unseen = math.log(1 + (len(index.layout.copies) + 0.5) / 0.5)  # the IDF of a term no text has
         most = sum(_term_weight(t) * index.idf.get(t, unseen) * (K1 + 1) for t in terms)
         return max(index.scores(terms).values(), default=0.0) / most
 
@@ -445,7 +446,8 @@ class _Layout:
 
     - Documents: entries whose searched fields are the same text share one
       document, segmented and posted once (``copies`` counts its entries, for
-      the idf and the average field lengths, which stay those of the entries).
+      the average field lengths, which stay those of the entries; the idf
+      counts documents).
     - Kinds: entries the ranking cannot tell apart (same document, conditions,
       answer kinds and general flag: everything it reads of an entry, see
       :func:`_read_alike`) always score alike, so the first of each kind ranks
