@@ -34,7 +34,7 @@ import yaml
 from benchmarks.scratch import scratch_assistant
 from bot.engine.assistant import Assistant
 from bot.engine.reply import Reply, plain
-from bot.staff.judged import comparable, contains
+from bot.staff.judged import contains
 from intents import entities
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,8 +49,8 @@ def intent_right(reply: Reply, intent: str) -> bool:
 
 
 def shown(reply: Reply) -> str:
-    """What the person sees (text and buttons), compared as the judged score compares (``bot.staff.judged``)."""
-    return comparable(plain(reply) + "\n" + " ".join(b.label for b in reply.buttons))
+    """What the person sees (text and buttons), for ``bot.staff.judged.contains``."""
+    return plain(reply) + "\n" + " ".join(b.label for b in reply.buttons)
 
 
 def evaluate(assistant: Assistant, dialogues: list[dict[str, Any]]) -> dict[str, Any]:

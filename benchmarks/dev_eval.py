@@ -29,7 +29,7 @@ import opencc
 
 from benchmarks.scratch import scratch_assistant
 from bot.engine.assistant import Assistant
-from bot.staff.judged import OUTCOMES, comparable, contains, load
+from bot.staff.judged import OUTCOMES, contains, load
 from knowledge.models import Entry
 
 DEV_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev_questions.yaml"
@@ -39,7 +39,7 @@ _S2T = opencc.OpenCC("s2t")
 def _entry_text(entry: Entry) -> str:
     """Everything an answer built from this entry can show, in both scripts."""
     text = f"{entry.answer.zh}\n{entry.answer.en}"
-    return comparable(f"{text}\n{_S2T.convert(entry.answer.zh)}")
+    return f"{text}\n{_S2T.convert(entry.answer.zh)}"
 
 
 def evaluate(assistant: Assistant, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -50,8 +50,7 @@ def evaluate(assistant: Assistant, items: list[dict[str, Any]]) -> dict[str, Any
     for number, item in enumerate(items):
         reply = assistant.handle(str(item["q"]), f"dev-{number}", channel="bench")
         expect = [str(s) for s in item.get("expect") or []]
-        text = comparable(reply.text)
-        missing = [s for s in expect if not contains(text, s)]
+        missing = [s for s in expect if not contains(reply.text, s)]
         wanted = OUTCOMES.get(item["intent"], "answer")
         intent_ok = reply.outcome == wanted and (wanted == "fallback" or reply.intent == item["intent"])
         right_intent += intent_ok

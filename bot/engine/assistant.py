@@ -37,7 +37,7 @@ from intents.decide import OUT_OF_SCOPE, Decision, Thresholds, confident, decide
 from intents.entities import Entities, without_spans
 from intents.lexicon import too_general
 from intents.normalize import MAX_CHARS, detect_lang, has_words
-from intents.reading import Reading
+from intents.reading import HUMAN, Reading
 from knowledge import SEED_DIR, KnowledgeBase, read_dir
 from knowledge.models import Entry, QueryRecord
 from knowledge.provenance import Register
@@ -48,7 +48,6 @@ SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "bot_capabilities"})
 MENU = ("housing_purchase", "rental_housing", "settlement_allowance", "talent_recognition", "hukou_registration",
         "foreign_talent")
 MAX_LOGGED = 10_000  # characters of one message kept in the log
-HUMAN = "human_agent"
 AGAIN = ("entity", "detail")  # turns that ask the thread's last question again, for another case
 
 

@@ -78,8 +78,7 @@ def judge(assistant: Assistant, items: list[dict[str, Any]], session: str = "jud
     misses = []
     for number, item in enumerate(items):
         reply = assistant.handle(str(item["q"]), f"{session}-{number}", channel="bench")
-        text = comparable(reply.text)
-        missing = [s for s in map(str, item.get("expect") or []) if not contains(text, s)]
+        missing = [s for s in map(str, item.get("expect") or []) if not contains(reply.text, s)]
         wanted = OUTCOMES.get(item["intent"], "answer")
         # an out-of-scope question is right when the assistant falls back, whatever intent it leaned to
         intent_ok = reply.outcome == wanted and (wanted == "fallback" or reply.intent == item["intent"])
