@@ -207,8 +207,15 @@ class Entities:
 
     def merged_over(self, previous: "Entities") -> "Entities":
         """These entities, with the gaps filled from ``previous`` (what is said now wins)."""
-        filled: dict[str, Any] = {name: getattr(self, name) or getattr(previous, name) for name in FACTS}
-        return replace(self, **filled)
+        return replace(self, **self._filled_from(previous))
+
+    def facts_over(self, previous: "Entities") -> "Entities":
+        """Only the facts of :meth:`merged_over`: the rest (spans, places, first person) describes one message and
+        is left at its default (one construction, for the dialogue state)."""
+        return Entities(**self._filled_from(previous))
+
+    def _filled_from(self, previous: "Entities") -> dict[str, Any]:
+        return {name: getattr(self, name) or getattr(previous, name) for name in FACTS}
 
     def without(self, *names: str) -> "Entities":
         emptied: dict[str, Any] = {name: _EMPTY[name] for name in names}

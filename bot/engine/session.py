@@ -57,10 +57,7 @@ class Facts:
         if not named:
             return self
         turns = {**dict(self.turns), **{name: turn for name in named}}
-        # what is said now over the old values; the rest of an Entities (spans, places, first person) describes
-        # one message and is left at its default
-        values = Entities(**{name: getattr(entities, name) or getattr(self.values, name) for name in FACTS})
-        return Facts(values, tuple(sorted(turns.items())))
+        return Facts(entities.facts_over(self.values), tuple(sorted(turns.items())))
 
     def to_dict(self) -> dict[str, Any]:
         return {"values": self.values.as_dict(), "turns": dict(self.turns)}
