@@ -124,13 +124,16 @@ def _prefixed(row: SeedRow, parent: str, key: str, required: bool) -> str:
 
 
 @cache
-def _loader() -> "type[yaml.SafeLoader]":
+def _loader(fast: bool = False) -> "type[yaml.SafeLoader]":
     """YAML's safe loader, except that dates stay text: ``reviewed: 2026-02-30`` is then a field
-    the row's check names, instead of an error inside the YAML library. (The YAML library is imported
-    when a file is read: a serving process reads the database only.)"""
+    the row's check names, instead of an error inside the YAML library. ``fast``: the same loader on
+    libyaml's parser (when the YAML library has it), for text :func:`_shallow` has checked. (The YAML
+    library is imported when a file is read: a serving process reads the database only.)"""
     import yaml
 
-    class _Loader(yaml.SafeLoader):
+    base = yaml.CSafeLoader if fast and yaml.__with_libyaml__ else yaml.SafeLoader
+
+    class _Loader(base):  # type: ignore[valid-type,misc]
         pass
 
     def _int_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
@@ -149,6 +152,34 @@ UNREADABLE = (ValueError, RecursionError, OverflowError, TypeError, MemoryError)
 """What the YAML and JSON libraries raise, besides their own errors, on hostile input
 (nesting thousands deep, an integer of thousands of digits)."""
 
+FAST_DEPTH = 64
+"""Nesting up to which libyaml builds the node tree. Its tree builder recurses in C, where nesting
+thousands deep ends the process instead of raising; deeper text (no real file comes near) is read by
+the pure-Python loader, which names it as nested too deeply."""
+
+
+def _shallow(raw: str) -> bool:
+    """Whether libyaml may build ``raw``'s node tree: valid YAML no deeper than :data:`FAST_DEPTH`.
+
+    libyaml's event parser keeps its own stack (no recursion), so reading the events is safe
+    on any input; anything it refuses goes to the pure-Python loader, whose messages the checks quote."""
+    import yaml
+
+    if not yaml.__with_libyaml__:
+        return False
+    depth = 0
+    try:
+        for event in yaml.parse(raw, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > FAST_DEPTH:
+                    return False
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except (yaml.YAMLError, *UNREADABLE):
+        return False
+    return True
+
 
 def parse_yaml(raw: str, name: str) -> tuple[yaml.Node | None, Any]:
     """The node tree (for line numbers) and the data of one YAML document, dates kept as text.
@@ -157,7 +188,7 @@ def parse_yaml(raw: str, name: str) -> tuple[yaml.Node | None, Any]:
     """
     import yaml
 
-    loader = _loader()(raw)
+    loader = _loader(_shallow(raw))(raw)
     try:
         node = loader.get_single_node()
         return node, loader.construct_document(node) if node is not None else None

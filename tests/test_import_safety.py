@@ -84,6 +84,8 @@ def test_a_byte_order_mark_is_read_and_other_encodings_are_named(exported: Path,
 
 @pytest.mark.parametrize("content, words", [
     ("[" * 5000 + "]" * 5000, [ENTRIES]),
+    ("[" * 200_000 + "]" * 200_000, [ENTRIES]),  # would end the process inside libyaml's tree builder
+    ("- a:\n" + "".join(" " * (2 * i + 4) + "b:\n" for i in range(3000)), [ENTRIES]),
     ("- id: " + "9" * 6000 + "\n", [ENTRIES, "row 1", "'id'"]),
     ("- id: x\n  intent: housing_purchase\n  conditions: {degree: [phd]}\n", ["row 1", "conditions.degree"]),
     ("- {id: x, intent: housing_purchase, title: {zh: [1], en: b}}\n", ["row 1", "title.zh"]),
