@@ -8,6 +8,9 @@
   "专科行不行") adds detail to the previous turn instead of asking something new.
 - ``is_attribute_only``: a question about a property of a benefit that does not
   name the benefit ("这个要缴个税吗", "最多领多久", "is there an age limit?").
+- ``asks_process``: how, when or with what to apply, the deadline, the processing, the status
+  ("那怎么申请", "截止到什么时候", "do I need paper documents?"): after a benefit, a question for the
+  application process about it (labelling rules of the taxonomy), not a property of the benefit.
 - ``leans_back``: words that point back at the previous turn ("这个", "也算吗",
   "what about", "is it ...").
 """
@@ -44,12 +47,14 @@ FOLLOWUP_WORDS = frozenset(
     "类 级 者 人才 人员 层次 方面 呢? 吧 哦 嗯 额 呃 那个 这样 这样的话 话 一下 ? ？ 生 可以 能 行 算 也可以 "
     # correcting what was said: "不对，我是高端人才", "说错了，是硕士", "sorry, I actually have a PhD"
     "不对 不是 说错 说错了 错了 搞错 搞错了 更正 纠正 其实 实际上 应该是 我的意思是 意思是 不好意思 抱歉 对不起 "
+    "我问的是 问的是 我问的 我是问 我说的是 说的是 我指的是 指的是 asking about was "
     "actually i meant meant mean correction wrong no not rather have has got hold holding sorry oops".split()
 )
 ATTRIBUTE_WORDS = frozenset(
     # what one asks about a benefit already under discussion
     "这个 这 该 此 它 最 这项 这笔 这种 该项 钱 补贴 要 需要 缴 交 扣 个税 税 纳税 交税 缴税 扣税 最多 最长 最少 至少 最高 多久 多长 "
-    "时间 期限 几年 几个 月 年 多少 多少钱 金额 标准 领 拿 发 发放 到账 到手 打款 怎么 怎样 如何 什么 时候 何时 哪天 几号 每月 每年 "
+    "时间 期限 几年 几个 个月 月 年 多少 多少钱 金额 标准 领 拿 发 发放 到账 到手 打款 怎么 怎样 如何 什么 时候 何时 哪天 几号 每月 每年 "
+    "开始 从 起 哪 哪里 哪儿 哪张 张 打 打到 打入 到 卡 上 社保卡 银行卡 账户 "  # "钱打到哪", "交了社保多久开始发"
     "一次性 分期 分 次 年龄 限制 要求 上限 下限 截止 截止日期 日期 期间 可以 同时 叠加 一起 兼得 重复 条件 多 久 算 几 "
     "还 又 再 继续 停 停发 断 断缴 取消 退 返还 退还 能 会 被 给 按 吗 么 "
     # the conditions of a benefit: "要交几个月社保", "没有大连户口能领吗"
@@ -57,7 +62,8 @@ ATTRIBUTE_WORDS = frozenset(
     "is are there any an age limit limits tax taxed taxable taxes how long much many often when paid pay payment "
     "deadline conditions requirements required require combine combined both same time at once "
     "maximum max minimum min long period duration years months monthly amount per get receive still stop stops "
-    "need needed do i have to this that it".split()
+    "need needed do i have to this that it "
+    "where money into to the account card bank start starts begin begins of social insurance often".split()
 )
 _PUNCT_OR_SPACE = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -106,6 +112,38 @@ def is_attribute_only(words: str | list[str]) -> bool:
     """True when the message asks about a property (amount, duration, tax, age, ...) and names nothing else."""
     text = _text(words)
     return bool(_PUNCT_OR_SPACE.sub("", text)) and not _leftover(text, _ATTRIBUTE_RE).strip("0123456789")
+
+
+_PROCESS_ASK = re.compile(
+    r"(?:怎么|怎样|如何|咋|咋样)(?:去|才能|来)?(?:申请|申领|申报|办理|领取|领|报名|提交|递交)|申请流程|办理流程|流程|"
+    r"材料|资料|手续|截止|申报时间|申请时间|(?:什么时候|何时|几号|哪天)(?:可以|能|开始|前)?(?:要)?(?:交)?(?:申请|申报|报名|办理)|"
+    r"审核|审批|进度|公示|多久(?:能)?(?:审|批|办|下来)|网上(?:办|申请)|线上|现场|"
+    r"\b(?:how (?:do|can|should|would) (?:i|we|you) (?:apply|claim|register|submit)|how to (?:apply|claim|register)|"
+    r"application (?:process|form|status)|documents?|paperwork|materials?|deadline|apply by|"
+    r"when (?:can|do|should|must|could) (?:i|we) apply|processing|status|track|follow (?:my|the) application|"
+    r"approv(?:e|ed|al)|in person|online)\b")
+
+
+def asks_process(text: str) -> bool:
+    """True for how, when or with what to apply, a deadline, the processing or the status of an application."""
+    return bool(_PROCESS_ASK.search(text))
+
+
+_CORRECTION = re.compile(
+    r"^(?:不是|不对|错了|说错了|搞错了|我说错了|我搞错了)(?:[，,。.!！;；\s]|我|$)|"
+    r"^(?:其实)?我(?:是|其实是)?(?:想)?(?:问的?是|问|说的是|指的是|的意思是)|我(?:想)?问的(?:是|其实是)|"
+    r"\b(?:i meant|i mean|i was asking about|i was asking for|i am asking about|i'm asking about|i asked about)\b")
+
+
+def is_correction(text: str) -> bool:
+    """"不是，我是问购房的", "sorry, I meant the rent subsidy": the person corrects what the last answer was about."""
+    return bool(_CORRECTION.search(text))
+
+
+def without_correction(text: str) -> str:
+    """``text`` without the words that correct ("不是，我是问购房的" -> "购房的"): what is left names what was meant."""
+    left = _CORRECTION.sub(" ", text)
+    return left if _PUNCT_OR_SPACE.sub("", left) else text
 
 
 _LEANS_BACK = re.compile(

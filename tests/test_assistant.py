@@ -19,6 +19,14 @@ def test_doctoral_purchase_question_gets_the_doctoral_figure_with_its_source(ass
     assert any(b.label == "👎" for b in reply.buttons)
 
 
+def test_another_citys_benefit_asked_mid_conversation_is_out_of_scope_and_the_topic_stays(assistant: Assistant) -> None:
+    assistant.handle("硕士住房补贴每月多少", "trip")
+    elsewhere = assistant.handle("那杭州的住房补贴呢", "trip")
+    assert (elsewhere.intent, elsewhere.outcome) == ("out_of_scope", "fallback")
+    back = assistant.handle("博士呢", "trip")
+    assert (back.intent, back.outcome) == ("rental_housing", "answer") and "2500" in back.text
+
+
 def test_english_question_gets_an_english_answer(assistant: Assistant) -> None:
     reply = assistant.handle("How much rent subsidy does a master's graduate get per month?", "s1")
     assert (reply.lang, reply.intent, reply.outcome) == ("en", "rental_housing", "answer")
@@ -43,6 +51,14 @@ def test_english_question_gets_an_english_answer(assistant: Assistant) -> None:
     (["博士租房补贴多少", "要交几个月社保"], "rental_housing", ("6个月",)),
     (["硕士住房补贴多少", "已经买房了还能领吗"], "rental_housing", ()),  # the learned reading: words point elsewhere
     (["我是硕士，买房有补贴吗", "说错了，我是本科"], "housing_purchase", ("本科毕业生现在买房",)),  # the same entry, for a bachelor
+    # where the money goes, when it starts: properties of the benefit; how and by when to apply: the process, about it
+    (["本科生住房补贴每个月多少", "补贴打到哪张卡上"], "rental_housing", ("社保卡",)),
+    (["博士学费补助多少", "具体怎么申请呢"], "application_process", ()),
+    (["博士学费补助多少", "申报截止是哪天"], "application_process", ()),
+    # a correction names another benefit: the last question again, for it and for the same case
+    (["硕士住房补贴每月多少", "不对，我想问的是买房的补贴"], "housing_purchase", ("硕士",)),
+    (["What is the housing voucher for a PhD?", "Sorry, I meant the monthly rent subsidy"], "rental_housing",
+     ("2,500",)),
 ])
 def test_follow_ups_are_read_in_the_context_of_the_previous_turn(assistant: Assistant, turns: list[str],
                                                                  intent: str, must_contain: tuple[str, ...]) -> None:

@@ -227,7 +227,8 @@ class Assistant:
         entities = state.effective(case)
         topic = subject if intent in PROCESS_INTENTS else None
         query = resolution.query or reading.core
-        again = self._same_for(state.topic, entities, intent) if resolution.kind in AGAIN else None
+        again = self._same_for(state.topic, entities, intent) if resolution.kind in AGAIN else \
+            self._counterpart(state.topic, intent) if resolution.kind == "correction" else None
         entry = again or self.retriever.best(intent, entities, query, topic) or self.retriever.general(intent)
         if entry is None:
             fallback = self.retriever.general(OUT_OF_SCOPE)
@@ -243,6 +244,14 @@ class Assistant:
         text = previous.text if previous and resolution.continued and previous.subject == subject else reading.core
         return reply, state.on_topic(Topic(intent, subject, case, text, decision.confidence, state.turn,
                                            asked=_asked(previous, resolution, reading), entry=entry.id))
+
+    def _counterpart(self, previous: Topic | None, intent: str) -> Entry | None:
+        """The entry of ``intent`` that answers what the thread's last entry answered ("rental_housing-phd" ->
+        "housing_purchase-phd"), when a correction moves the question to that benefit; None if it has none."""
+        before = self._entries.get(previous.entry) if previous is not None and previous.entry else None
+        if before is None or not before.id.startswith(f"{before.intent}-"):
+            return None
+        return self._entries.get(f"{intent}-{before.id[len(before.intent) + 1:]}")
 
     def _same_for(self, previous: Topic | None, entities: Entities, intent: str) -> Entry | None:
         """The entry that answered the thread's last question, for the case now named: its sibling whose id and

@@ -14,6 +14,8 @@ entity     names only a case: "那硕士呢", "C类呢", "大连呢"  the previo
 attribute  asks about a property only: "最多领多久"          the previous topic
 process    how to apply / whom to call, no topic of its own  that process intent, about the topic
 lean       "那租房呢", "what about renting?"                 its own topic, keeping the case's facts
+correction "不是，我是问购房的", "I meant the rent subsidy"   the benefit named, for the case and the last
+                                                            question (the same entry of that benefit)
 context    leans back, words point elsewhere ("托儿所也算吗") the topic, when the question read together
                                                              with the topic's question says so
 unsure     leans back, but the topic is only a candidate     "did you mean", the topic first
@@ -41,7 +43,18 @@ from bot.engine.session import DialogueState, Facts, Topic
 from intents.classifier import Prediction
 from intents.decide import OUT_OF_SCOPE, Decision, Thresholds, confident
 from intents.entities import without_spans
-from intents.lexicon import asks_combination, is_attribute_only, is_detail_only, is_followup_question, is_question, leans_back, without_leaning
+from intents.lexicon import (
+    asks_combination,
+    asks_process,
+    is_attribute_only,
+    is_correction,
+    is_detail_only,
+    is_followup_question,
+    is_question,
+    leans_back,
+    without_correction,
+    without_leaning,
+)
 from intents.reading import Reading, asks_for_contacts, swap_to_front, weight
 
 PROCESS_INTENTS = frozenset({"application_process", "service_contacts"})
@@ -95,12 +108,22 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
         return _entity_only(reading, state, case, ranking)
     if top.intent in NO_TOPIC and confident(ranking, limits):
         return Resolution("new", ranking, own)
+    if reading.entities.other_place and top.intent == OUT_OF_SCOPE:  # "那沈阳的租房补贴呢": another city's rules
+        return _elsewhere(ranking, case, topic.subject)
+    corrected = _corrected_to(reading, ranking, subject, policy_intents, limits)
+    if corrected is not None:  # "不是，我是问购房的": the last question again, about the benefit now named
+        confidence = max(next(p.confidence for p in ranking if p.intent == corrected), limits.answer)
+        return Resolution("correction", swap_to_front(ranking, corrected), case,
+                          _answer(corrected, confidence, "corrects the topic", ranking), corrected,
+                          f"{topic.asked} {without_correction(reading.core)}")
     leaning = _leaning_to(reading, ranking, subject, policy_intents)
     if leaning is not None:
         confidence = max(next(p.confidence for p in ranking if p.intent == leaning), limits.answer)
         return Resolution("lean", swap_to_front(ranking, leaning), case,
                           _answer(leaning, confidence, "what about another benefit", ranking))
-    if subject and topic.text and leans_back(reading.core) and weight(reading.core) <= SHORT_FOLLOWUP:
+    process_asked = asks_process(reading.core)  # how, when, with what to apply: the process intent, about the topic
+    if subject and topic.text and leans_back(reading.core) and weight(reading.core) <= SHORT_FOLLOWUP and \
+            not process_asked:
         # "外地户口可以吗", "is it taxable?": short and pointing back, so read with the topic first
         together = _read_together(reading, state, case, rank, limits, CONTEXT_OVER_OWN)
         if together is not None:
@@ -129,7 +152,7 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
             return Resolution("same", ranking, case, subject=subject)
         return Resolution("lean" if leans_back(reading.core) else "new", ranking, case if leans_back(reading.core)
                           else own)
-    if subject and is_attribute_only(residue):
+    if subject and is_attribute_only(residue) and not process_asked:
         confidence = max(topic.confidence, limits.answer)
         return Resolution("attribute", swap_to_front(ranking, subject), case,
                           _answer(subject, confidence, "about the previous topic", ranking), subject,
@@ -140,7 +163,8 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
         about = named or subject
         confidence = max(top.confidence, limits.answer)
         return Resolution("process", swap_to_front(ranking, process), case if about == subject else own,
-                          _answer(process, confidence, "process follow-up", ranking), about)
+                          _answer(process, confidence, "process follow-up", ranking), about,
+                          _again(topic, reading) if about == subject else None)
     return _in_context(reading, state, case, own, rank, limits)
 
 
@@ -148,14 +172,19 @@ def _entity_only(reading: Reading, state: DialogueState, case: Facts, ranking: l
     topic = state.topic
     assert topic is not None
     if reading.entities.other_place:
-        decision = Decision("fallback", OUT_OF_SCOPE, 1.0, "another city", tuple(ranking[:3]))
-        return Resolution("elsewhere", swap_to_front(ranking, OUT_OF_SCOPE), case, decision, topic.subject)
+        return _elsewhere(ranking, case, topic.subject)
     intent = topic.subject if topic.elsewhere or topic.intent == OUT_OF_SCOPE else topic.intent
     if intent is None:
         return Resolution("new", ranking, case)
     confidence = max(topic.confidence, ranking[0].confidence)
     decision = _answer(intent, confidence, "names a case of the previous turn", ranking)
     return Resolution("entity", swap_to_front(ranking, intent), case, decision, topic.subject, _again(topic, reading))
+
+
+def _elsewhere(ranking: list[Prediction], case: Facts, subject: str | None) -> Resolution:
+    """Another city named: out of scope, the topic kept for the next turn ("青岛呢", "回到大连，博士呢")."""
+    decision = Decision("fallback", OUT_OF_SCOPE, 1.0, "another city", tuple(ranking[:3]))
+    return Resolution("elsewhere", swap_to_front(ranking, OUT_OF_SCOPE), case, decision, subject)
 
 
 def _again(topic: Topic, reading: Reading) -> str | None:
@@ -168,12 +197,23 @@ def _elliptical(reading: Reading, state: DialogueState, case: Facts, rank: Ranke
                 ellipsis: Callable[[str], float]) -> Resolution | None:
     """The topic, for a short message the learned reading rates as leaning on it and the joint reading allows."""
     ranking = reading.ranking
-    if weight(reading.core) > ELLIPTICAL_WEIGHT or asks_for_contacts(reading.core) or \
+    if weight(reading.core) > ELLIPTICAL_WEIGHT or asks_for_contacts(reading.core) or asks_process(reading.core) or \
             (ranking[0].intent in PROCESS_INTENTS and ranking[0].confidence >= PROCESS_FIRM):
         return None  # how to apply, whom to call: the process intents answer those about the topic
     if ellipsis(reading.core) < ELLIPTICAL:
         return None
     return _read_together(reading, state, case, rank, limits, ELLIPTICAL_SHARE)
+
+
+def _corrected_to(reading: Reading, ranking: list[Prediction], subject: str | None,
+                  policy_intents: frozenset[str], limits: Thresholds) -> str | None:
+    """"不是，我是问购房的", "sorry, I meant the rent subsidy": the benefit a correction names instead of the topic."""
+    if not subject or not is_correction(reading.core):
+        return None
+    best = next((p for p in ranking if p.intent in policy_intents and p.intent not in PROCESS_INTENTS), None)
+    if best is None or best.intent == subject or best.confidence < limits.answer:
+        return None  # the benefit meant must be named as clearly as one the assistant answers
+    return best.intent
 
 
 def _leaning_to(reading: Reading, ranking: list[Prediction], subject: str | None,
@@ -249,6 +289,8 @@ def _process_intent(reading: Reading, ranking: list[Prediction]) -> str | None:
         return ranking[0].intent
     if asks_for_contacts(reading.core):
         return "service_contacts"
+    if asks_process(reading.core):
+        return "application_process"
     return None
 
 
