@@ -142,8 +142,7 @@ def is_correction(text: str) -> bool:
 
 def without_correction(text: str) -> str:
     """``text`` without the words that correct ("不是，我是问购房的" -> "购房的"): what is left names what was meant."""
-    left = _CORRECTION.sub(" ", text)
-    return left if _PUNCT_OR_SPACE.sub("", left) else text
+    return _removed(_CORRECTION, text)
 
 
 _LEANS_BACK = re.compile(
@@ -161,7 +160,12 @@ def leans_back(text: str) -> bool:
 def without_leaning(text: str) -> str:
     """``text`` without the words that point back ("托儿所也算吗" -> "托儿所 吗"): what is left names the thing asked
     about; the whole text when nothing would be left."""
-    left = _LEANS_BACK.sub(" ", text)
+    return _removed(_LEANS_BACK, text)
+
+
+def _removed(words: re.Pattern[str], text: str) -> str:
+    """``text`` without ``words``; the whole text when nothing would be left."""
+    left = words.sub(" ", text)
     return left if _PUNCT_OR_SPACE.sub("", left) else text
 
 
