@@ -142,7 +142,13 @@ def is_correction(text: str) -> bool:
 
 def without_correction(text: str) -> str:
     """``text`` without the words that correct ("不是，我是问购房的" -> "购房的"): what is left names what was meant."""
-    return _removed(_CORRECTION, text)
+    left = text
+    for _ in range(3):  # "不是，" then "我是问": each marker at the start of what is left
+        shorter = _CORRECTION.sub(" ", left).strip(" ，,。.!！;；")
+        if shorter == left:
+            break
+        left = shorter
+    return left if _PUNCT_OR_SPACE.sub("", left) else text
 
 
 _LEANS_BACK = re.compile(
