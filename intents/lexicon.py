@@ -48,6 +48,8 @@ FOLLOWUP_WORDS = frozenset(
     # correcting what was said: "不对，我是高端人才", "说错了，是硕士", "sorry, I actually have a PhD"
     "不对 不是 说错 说错了 错了 搞错 搞错了 更正 纠正 其实 实际上 应该是 我的意思是 意思是 不好意思 抱歉 对不起 "
     "我问的是 问的是 我问的 我是问 我说的是 说的是 我指的是 指的是 asking about was "
+    # where the degree is from: "我是双一流高校毕业的", "what if I graduated from a Double First-Class university?"
+    "毕业于 大学 高校 院校 university universities college from "
     "actually i meant meant mean correction wrong no not rather have has got hold holding sorry oops".split()
 )
 ATTRIBUTE_WORDS = frozenset(

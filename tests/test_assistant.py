@@ -55,6 +55,8 @@ def test_english_question_gets_an_english_answer(assistant: Assistant) -> None:
     (["本科生住房补贴每个月多少", "补贴打到哪张卡上"], "rental_housing", ("社保卡",)),
     (["博士学费补助多少", "具体怎么申请呢"], "application_process", ()),
     (["博士学费补助多少", "申报截止是哪天"], "application_process", ()),
+    (["What is the rent subsidy for a PhD?", "And if I graduated from a Double First-Class university?"],
+     "rental_housing", ("2,750",)),  # where the degree is from: a detail of the case, not another benefit
     # a correction names another benefit: the last question again, for it and for the same case
     (["硕士住房补贴每月多少", "不对，我想问的是买房的补贴"], "housing_purchase", ("硕士",)),
     (["What is the housing voucher for a PhD?", "Sorry, I meant the monthly rent subsidy"], "rental_housing",
