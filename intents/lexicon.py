@@ -142,6 +142,21 @@ def is_correction(text: str) -> bool:
     return bool(_CORRECTION.search(text))
 
 
+_NOT_THIS_BUT = re.compile(r"^(?:不是|并不是|不)(?P<wrong>[^，,。；;]{1,20}?)[，,\s]*(?:而|我)?(?:是|问的是|说的是|指的是)(?P<meant>.+)$|"
+                           r"^(?:no,?\s*)?not (?:the )?(?P<wrong_en>[^,;]{1,40}?)(?:,\s*(?:but )?|\s+but\s+)(?:i meant |i mean )?"
+                           r"(?:the )?(?P<meant_en>.+)$")
+
+
+def meant_instead(text: str) -> str | None:
+    """"不是住房补贴，是购房补贴" -> "购房补贴", "not the rent subsidy, the purchase subsidy" -> "purchase subsidy":
+    the part that says what was meant, when the message also says what was not."""
+    found = _NOT_THIS_BUT.search(text)
+    if found is None:
+        return None
+    meant = found.group("meant") or found.group("meant_en")
+    return meant.strip() if meant and _PUNCT_OR_SPACE.sub("", meant) else None
+
+
 def without_correction(text: str) -> str:
     """``text`` without the words that correct ("不是，我是问购房的" -> "购房的"): what is left names what was meant."""
     left = text

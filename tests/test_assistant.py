@@ -61,6 +61,7 @@ def test_english_question_gets_an_english_answer(assistant: Assistant) -> None:
     (["硕士住房补贴每月多少", "不对，我想问的是买房的补贴"], "housing_purchase", ("硕士",)),
     (["What is the housing voucher for a PhD?", "Sorry, I meant the monthly rent subsidy"], "rental_housing",
      ("2,500",)),
+    (["本科生住房补贴多少", "不是住房补贴，是买房的补贴"], "housing_purchase", ("本科",)),  # what was not meant does not count
 ])
 def test_follow_ups_are_read_in_the_context_of_the_previous_turn(assistant: Assistant, turns: list[str],
                                                                  intent: str, must_contain: tuple[str, ...]) -> None:

@@ -52,6 +52,7 @@ from intents.lexicon import (
     is_followup_question,
     is_question,
     leans_back,
+    meant_instead,
     without_correction,
     without_leaning,
 )
@@ -110,12 +111,11 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
         return Resolution("new", ranking, own)
     if reading.entities.other_place and top.intent == OUT_OF_SCOPE:  # "那沈阳的租房补贴呢": another city's rules
         return _elsewhere(ranking, case, topic.subject)
-    corrected = _corrected_to(reading, ranking, subject, policy_intents, limits)
+    corrected = _corrected_to(reading, subject, policy_intents, limits, rank)
     if corrected is not None:  # "不是，我是问购房的": the last question again, about the benefit now named
-        confidence = max(next(p.confidence for p in ranking if p.intent == corrected), limits.answer)
-        return Resolution("correction", swap_to_front(ranking, corrected), case,
-                          _answer(corrected, confidence, "corrects the topic", ranking), corrected,
-                          f"{topic.asked} {without_correction(reading.core)}")
+        intent, confidence, meant = corrected
+        return Resolution("correction", swap_to_front(ranking, intent), case,
+                          _answer(intent, confidence, "corrects the topic", ranking), intent, f"{topic.asked} {meant}")
     leaning = _leaning_to(reading, ranking, subject, policy_intents)
     if leaning is not None:
         confidence = max(next(p.confidence for p in ranking if p.intent == leaning), limits.answer)
@@ -205,15 +205,21 @@ def _elliptical(reading: Reading, state: DialogueState, case: Facts, rank: Ranke
     return _read_together(reading, state, case, rank, limits, ELLIPTICAL_SHARE)
 
 
-def _corrected_to(reading: Reading, ranking: list[Prediction], subject: str | None,
-                  policy_intents: frozenset[str], limits: Thresholds) -> str | None:
-    """"不是，我是问购房的", "sorry, I meant the rent subsidy": the benefit a correction names instead of the topic."""
-    if not subject or not is_correction(reading.core):
+def _corrected_to(reading: Reading, subject: str | None, policy_intents: frozenset[str], limits: Thresholds,
+                  rank: Ranker) -> tuple[str, float, str] | None:
+    """"不是，我是问购房的", "sorry, I meant the rent subsidy", "不是住房补贴，是购房补贴": the benefit a correction
+    names instead of the topic, its probability and the words that name it."""
+    meant = meant_instead(reading.core)
+    if meant is not None:
+        ranking = rank(meant)  # what the message says was not meant must not count
+    elif subject and is_correction(reading.core):
+        ranking, meant = reading.ranking, without_correction(reading.core)
+    else:
         return None
     best = next((p for p in ranking if p.intent in policy_intents and p.intent not in PROCESS_INTENTS), None)
-    if best is None or best.intent == subject or best.confidence < limits.answer:
+    if not subject or best is None or best.intent == subject or best.confidence < limits.answer:
         return None  # the benefit meant must be named as clearly as one the assistant answers
-    return best.intent
+    return best.intent, best.confidence, meant
 
 
 def _leaning_to(reading: Reading, ranking: list[Prediction], subject: str | None,
