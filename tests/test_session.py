@@ -125,6 +125,13 @@ def test_the_hand_off_names_the_persons_question(assistant: Assistant, request_t
     assert opened.relay is not None and (opened.relay.kind, opened.relay.text) == ("open", question)
 
 
+def test_a_hand_off_after_a_short_follow_up_names_the_question_it_leans_on(assistant: Assistant) -> None:
+    for text in ("博士学费补助多少", "那硕士呢"):
+        assistant.handle(text, "ticket-follow-up")
+    opened = assistant.handle("转人工", "ticket-follow-up")
+    assert opened.relay is not None and opened.relay.text == "博士学费补助多少 → 那硕士呢"
+
+
 def test_the_console_forgets_between_runs(db_path: Path) -> None:
     def console(text: str) -> str:
         result = subprocess.run([sys.executable, "run_bot.py", "--db", str(db_path), "console"], input=text,

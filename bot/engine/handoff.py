@@ -52,14 +52,19 @@ REQUEST_WORDS = re.compile(
     r"need|would|like|please|can|could|connect|me|let|transfer|complain|complaint|member|of|the|now|hi|hello)\b",
     re.IGNORECASE)
 MORE_THAN_A_REQUEST = 4  # Chinese characters plus English words left: the request says what it is about
+SELF_CONTAINED = 6  # a message this long says what it asks on its own; a shorter one ("那博士呢") leans on an earlier one
 
 
 def _latest_question(state: DialogueState) -> str:
     """What staff should read first: the request itself when it says what it is about ("补贴三个月没到账，我要投诉，
-    转人工"), else the person's message before it (a button press, "[…]", is no message)."""
+    转人工"), else the person's message before it (a button press, "[…]", is no message), after the question it
+    leans on when it is a short follow-up ("那硕士呢")."""
     lines = state.transcript
     request = lines[-1][1] if lines and lines[-1][0] == "person" and not lines[-1][1].startswith("[") else ""
     if request and weight(REQUEST_WORDS.sub(" ", request.casefold())) >= MORE_THAN_A_REQUEST:
         return request
     said = [text for who, text in lines[:-1] if who == "person" and not text.startswith("[")]
-    return said[-1] if said else ""
+    if not said or weight(said[-1]) >= SELF_CONTAINED:
+        return said[-1] if said else ""
+    earlier = next((text for text in reversed(said[:-1]) if weight(text) >= SELF_CONTAINED), None)
+    return f"{earlier} → {said[-1]}" if earlier else said[-1]  # "博士学费补助多少 → 那硕士呢": staff read it whole
