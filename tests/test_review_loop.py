@@ -205,8 +205,9 @@ def test_an_unknown_intent_changes_nothing(db_path: Path) -> None:
 
 
 def test_train_refuses_a_much_worse_model_unless_forced(db_path: Path, settings: Settings) -> None:
-    assert run(["train", "--folds", "3"], db_path).returncode == 0
+    # the template's live model was trained through the guard with three folds, as the first start trains it
     with KnowledgeBase.open(db_path) as kb:
+        assert live_model_report(kb)["folds"] == 3
         live = live_model_report(kb)
         # garbage: 200 phrases of other intents taught as greetings
         garbage = [e.text for e in kb.examples() if e.intent not in ("greeting", "out_of_scope")][::10][:200]
