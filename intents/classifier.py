@@ -24,8 +24,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib import metadata
 from itertools import repeat
+from operator import add, itemgetter, mul, truediv
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence, cast
 
 import jieba
 import numpy as np
@@ -37,6 +38,7 @@ WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (1, 3)
 FORMAT = "2"  # 1: a pickled scikit-learn pipeline; 2: the compiled arrays
 _TF = [0.0] + [1.0 + math.log(n) for n in range(1, 64)]  # sublinear term frequency of small counts
+_SECOND = itemgetter(1)
 
 
 class Prediction(NamedTuple):
@@ -115,30 +117,33 @@ def word_grams(tokens: Sequence[str]) -> list[str]:
     return [*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))]
 
 
-def _counted(grams: Iterable[str], vocabulary: dict[str, int]) -> Counter[int]:
-    """The columns of the known ``grams``, counted (in C; unknown grams go under -1, dropped)."""
-    counts = Counter(map(vocabulary.get, grams, repeat(-1)))
-    counts.pop(-1, None)
-    return counts
+def _tf_idf(parts: Iterable[tuple[Sequence[str], dict[str, int]]],
+            idf: Sequence[float]) -> tuple[list[int], list[float]]:
+    """The columns of each part's known n-grams (``(grams, vocabulary)``) and their TF-IDF values (sublinear tf,
+    each part l2-normalised).
 
-
-def _tf_idf(parts: Sequence[Counter[int]], idf: np.ndarray) -> tuple[list[int], list[float]]:
-    """The columns of each part's counted n-grams and their TF-IDF values (sublinear tf, each part l2-normalised).
-
-    One numpy call reads the idf of all the columns; the rest is plain Python on a few dozen numbers: on the
-    answer path a numpy call costs more than that arithmetic, and no per-column Python list is kept for it.
+    Plain Python on a few dozen numbers: ``idf`` is read through a memoryview of the stored array, one item
+    at a time (on the answer path a numpy call costs more than this arithmetic, and lets other threads in).
     """
-    columns = [column for counts in parts for column in counts]
-    if not columns:
-        return [], []
-    idf_of = iter(idf.take(columns).tolist())
+    columns: list[int] = []
     values: list[float] = []
-    for counts in parts:
-        part = [(_TF[n] if n < len(_TF) else 1.0 + math.log(n)) * next(idf_of) for n in counts.values()]
-        if part:
-            length = math.sqrt(sum([v * v for v in part]))
-            values.extend([v / length for v in part])
+    for grams, vocabulary in parts:
+        counts = Counter(map(vocabulary.get, grams, repeat(-1)))  # counted in C; unknown grams under -1
+        counts.pop(-1, None)
+        if counts:
+            tf = map(_TF.__getitem__, counts.values()) if max(counts.values()) < len(_TF) \
+                else [_TF[n] if n < len(_TF) else 1.0 + math.log(n) for n in counts.values()]
+            part = list(map(mul, tf, map(idf.__getitem__, counts)))  # the arithmetic in C: map over operators
+            length = math.sqrt(sum(map(mul, part, part)))
+            columns.extend(counts)
+            values.extend(map(truediv, part, repeat(length)))
     return columns, values
+
+
+def _floats(values: np.ndarray) -> Sequence[float]:
+    """A float64 array's items one by one as Python floats: a memoryview of its buffer (no copy, no list of
+    floats kept)."""
+    return cast(Sequence[float], np.ascontiguousarray(values, dtype=np.float64).data)
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,15 +160,20 @@ class CharModel:
     coef: np.ndarray
     intercept: float
     _vocabulary: dict[str, int] = field(init=False, repr=False)
+    _idf: Sequence[float] = field(init=False, repr=False)
+    _coef: Sequence[float] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_vocabulary", {t: i for i, t in enumerate(self.grams)})
+        object.__setattr__(self, "_idf", _floats(self.idf))
+        object.__setattr__(self, "_coef", _floats(self.coef))
 
     def probability(self, text: str) -> float:
         score = self.intercept
-        columns, values = _tf_idf([_counted(char_grams(text.lower()), self._vocabulary)], self.idf)
+        columns, values = _tf_idf([(char_grams(text.lower()), self._vocabulary)], self._idf)
         if columns:
-            score += sum([v * w for v, w in zip(values, self.coef.take(columns).tolist())])
+            coef = self._coef
+            score += sum([v * coef[c] for v, c in zip(values, columns)])
         return 1.0 / (1.0 + math.exp(-score)) if score >= 0 else math.exp(score) / (1.0 + math.exp(score))
 
     def __call__(self, text: str) -> float:
@@ -192,12 +202,14 @@ class CompiledModel:
     """The learned follow-up reading trained with the classifier (None in a model stored before it was)."""
     _vocabulary: tuple[dict[str, int], dict[str, int]] = field(init=False, repr=False)
     _bias: list[float] = field(init=False, repr=False)
+    _idf: Sequence[float] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         offset = len(self.words)
         object.__setattr__(self, "_vocabulary", ({t: i for i, t in enumerate(self.words)},
                                                  {t: offset + i for i, t in enumerate(self.chars)}))
         object.__setattr__(self, "_bias", self.bias.tolist())
+        object.__setattr__(self, "_idf", _floats(self.idf))
 
     def proba(self, tokens: Sequence[str], text: str) -> list[float]:
         """Class probabilities of one message: the mean over folds of the normalised calibrated sigmoids.
@@ -206,11 +218,11 @@ class CompiledModel:
         plain Python on 75 numbers (a handful of numpy calls in all: on the answer path each costs more
         than the arithmetic of a row).
         """
-        parts = [_counted(grams, vocabulary)
-                 for grams, vocabulary in zip((word_grams(tokens), char_grams(text)), self._vocabulary)]
-        columns, values = _tf_idf(parts, self.idf)
+        words, chars = self._vocabulary
+        columns, values = _tf_idf(((word_grams(tokens), words), (char_grams(text), chars)), self._idf)
         scores = np.dot(values, self.weights.take(columns, axis=0)).tolist() if columns else [0.0] * len(self._bias)
-        doubled = [1.0 + math.tanh(s + b) for s, b in zip(scores, self._bias)]  # twice each fold's probability
+        # twice each fold's probability, 1 + tanh(score + bias) (the arithmetic in C: map over operators)
+        doubled = list(map(add, repeat(1.0), map(math.tanh, map(add, scores, self._bias))))
         classes = len(self.classes)
         result = [0.0] * classes
         for start in range(0, len(doubled), classes):
@@ -218,8 +230,8 @@ class CompiledModel:
             total = sum(fold)
             if total == 0.0:  # a fold that gives every class 0: scikit-learn makes it uniform
                 fold, total = [1.0] * classes, float(classes)
-            result = [r + v / total for r, v in zip(result, fold)]
-        return [r / self.folds for r in result]
+            result = list(map(add, result, map(truediv, fold, repeat(total))))
+        return list(map(truediv, result, repeat(self.folds)))
 
     def to_bytes(self, words: Sequence[str]) -> bytes:
         """The arrays as ``.npz`` (no pickle); ``words`` are the segmenter's domain terms."""
@@ -291,9 +303,10 @@ class IntentClassifier:
         return [self.rank(text) for text in texts]
 
     def _ranked(self, values: list[float], top: int | None = None) -> list[Prediction]:
-        order = sorted(range(len(values)), key=values.__getitem__, reverse=True)  # stable: ties in class order
-        classes = self.classes
-        return [Prediction(classes[i], values[i]) for i in order[:top]]
+        """Every class with its probability, best first (a stable sort: ties in class order); the Predictions
+        are made in C (``tuple.__new__`` of each pair, which is what the named tuple's constructor does)."""
+        ranked = sorted(zip(self.classes, values), key=_SECOND, reverse=True)[:top]
+        return list(map(tuple.__new__, repeat(Prediction), ranked))
 
     def to_bytes(self) -> bytes:
         return self.model.to_bytes(self.segmenter.words)

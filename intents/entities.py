@@ -293,7 +293,7 @@ def extract_entities(text: str, occupations: Iterable[str] = (), today: date | N
     origin, role = _first(_ORIGIN_RE, text, spans, latin), _first(_ROLE_RE, text, spans, latin)
     digits = _DIGIT.search(text) is not None  # an age and a year in figures need one
     age = _age(text, spans) if digits else None
-    graduation_year = _graduation_year(text, spans, today or date.today(), digits)
+    graduation_year = _graduation_year(text, spans, today, digits)
     double_first_class = _spanned(DOUBLE_FIRST_CLASS, text, spans)
     return Entities(
         degree, tier, district, occupation, foreign, other_place, tuple(sorted(spans)), origin=origin, role=role,
@@ -318,7 +318,9 @@ def _age(text: str, spans: list[tuple[int, int]]) -> int | None:
     return int(next(g for g in match.groups() if g))
 
 
-def _graduation_year(text: str, spans: list[tuple[int, int]], today: date, digits: bool = True) -> int | None:
+def _graduation_year(text: str, spans: list[tuple[int, int]], today: date | None = None,
+                     digits: bool = True) -> int | None:
+    """The year of graduation named, in figures or relative to ``today`` (the date is read only then)."""
     match = _YEAR.search(text) if digits else None
     if match is not None:
         spans.append(match.span())
@@ -328,7 +330,7 @@ def _graduation_year(text: str, spans: list[tuple[int, int]], today: date, digit
         relative = pattern.search(text)
         if relative is not None:
             spans.append(relative.span())
-            return today.year + delta
+            return (today or date.today()).year + delta
     return None
 
 

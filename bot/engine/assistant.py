@@ -24,7 +24,7 @@ from bot.engine import catalogue, handoff, term_cache
 from bot.engine.compose import Composer
 from bot.engine.dialogue import PROCESS_INTENTS, Resolution, named_topic, resolve
 from bot.engine.refresh import Stamp, live_stamp
-from bot.engine.reply import Reply
+from bot.engine.reply import Reply, copied
 from bot.engine.retrieve import Retriever
 from bot.engine.script import Scripts
 from bot.engine.session import DialogueState, Facts, Handoff, Sessions, Topic
@@ -367,7 +367,7 @@ class Assistant:
         state = state.heard("bot", f"{reply.intent} ({reply.outcome}): {reply.text.splitlines()[0] if reply.text else ''}")
         self.sessions.save(session_key, state)
         buttons = reply.buttons + (self.composer.feedback_buttons(query_id) if reply.feedback else ())
-        return dataclasses.replace(reply, query_id=query_id, buttons=buttons)
+        return copied(reply, query_id=query_id, buttons=buttons)
 
     # ------------------------------------------------------------ other verbs
 

@@ -7,6 +7,7 @@ renders HTML from the same fields (escaping every one of them).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bot.engine.texts import t
 from knowledge.models import Source
@@ -18,6 +19,20 @@ FEEDBACK = "feedback"  # value: "query_id:1" (helpful) or "query_id:0"
 HUMAN = "human"        # value: query id or ""
 CHECK = "check"        # the eligibility check: value: the answers so far (checkup.encode); "" starts it
 CHECK_STOP = "check_stop"  # cancel the eligibility check
+
+Value = TypeVar("Value")
+
+
+def copied(value: Value, **changes: object) -> Value:
+    """A frozen value object (a Reply, a dialogue state) with ``changes``: ``dataclasses.replace`` for a class
+    without ``__post_init__``, in a fraction of its time on the answer path (every field is taken as it is, none
+    goes through ``__init__`` again)."""
+    unknown = changes.keys() - value.__dataclass_fields__.keys()  # type: ignore[attr-defined]
+    if unknown:
+        raise TypeError(f"{type(value).__name__} has no field {sorted(unknown)}")
+    made = object.__new__(type(value))
+    made.__dict__.update(value.__dict__, **changes)
+    return made
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import sys
 from array import array
 from collections import Counter
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import AbstractSet, Callable, Iterable
 
 from intents.entities import Entities
@@ -55,6 +56,7 @@ VARIANT_BOOST = 3.0  # the question is one of the entry's own question variants 
 # answering pays only from 85% right).
 SETTLE_LEAD = 3.0
 UNSTATED, CONTRADICTED = "unstated", "contradicted"
+_SCORE = itemgetter(0)
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -191,6 +193,14 @@ class _Index:
     idf: dict[str, float]
     layout: "_Layout"
     readings: list[_Reading]  # per entry position
+    unmatched: list[tuple[float, float, Entry]] = dataclasses.field(default_factory=list)
+    """Per entry position, an entry without conditions as the ranking scores it when the question's words do not
+    match it (text score 0; 0.01 for a general entry): the same for every question, made once."""
+
+    def __post_init__(self) -> None:
+        if not self.unmatched:
+            self.unmatched = [(0.01 if reading.general else 0.0, 0.0, entry)
+                              for entry, reading in zip(self.entries, self.readings)]
 
     @classmethod
     def build(cls, entries: list[Entry], fields_of: Callable[[Entry], dict[str, str]],
@@ -384,20 +394,28 @@ class Retriever:
                                                  for position, score in scores.items())
         stated: list[tuple[float, float, Entry]] = []  # (score, text score, entry)
         needing: list[tuple[float, float, Entry]] = []
+        unmatched, readings = index.unmatched, index.readings
         for position, entry in index.layout.scanned(index.entries, every):
-            match = condition_match(entry, entities, topic, core, have)
-            if match == CONTRADICTED:
+            found = scores.get(position)
+            if entry.conditions:
+                match = condition_match(entry, entities, topic, core, have)
+                if match is CONTRADICTED:
+                    continue
+            elif found is None:  # most entries: no condition to match, no word of the question
+                stated.append(unmatched[position])
                 continue
-            reading = index.readings[position]
-            relevance = scores.get(position, 0.0) / top
-            if relevance and asked & reading.kinds:
-                relevance *= 1 + (GRADUATED_BOOST if "graduated" in asked & reading.kinds else KIND_BOOST)
-            if relevance and entry.id in asked_so:
-                relevance *= 1 + VARIANT_BOOST
-            general = reading.general
-            if relevance and general and specific:
-                relevance *= GENERAL_PENALTY
-            if match == UNSTATED:
+            else:
+                match = 0
+            reading = readings[position]
+            relevance = found / top if found is not None else 0.0
+            if relevance:
+                if asked and asked & reading.kinds:
+                    relevance *= 1 + (GRADUATED_BOOST if "graduated" in asked & reading.kinds else KIND_BOOST)
+                if entry.id in asked_so:
+                    relevance *= 1 + VARIANT_BOOST
+                if reading.general and specific:
+                    relevance *= GENERAL_PENALTY
+            if match is UNSTATED:
                 if topic is None and reading.topic_only and relevance:
                     # a how-to or contacts entry about a benefit: its words (an office's name) may find it
                     relevance *= 1.0 if self.names_office(entry, core) else TOPIC_UNSTATED
@@ -406,14 +424,16 @@ class Retriever:
                     needing.append((relevance, relevance, entry))
                 continue
             assert isinstance(match, int)
-            boost = condition_weight(asked, reading.gives, kind_answered)
-            score = relevance * (1 + boost * match) + 0.05 * match
-            score += 0.01 if general else 0.0
+            # no condition matched: the score is the text score (relevance * (1 + boost * 0) + 0.05 * 0)
+            score = relevance * (1 + condition_weight(asked, reading.gives, kind_answered) * match) + 0.05 * match \
+                if match else relevance
+            if reading.general:
+                score += 0.01
             stated.append((score, relevance, entry))
-        stated.sort(key=lambda item: -item[0])
+        stated.sort(key=_SCORE, reverse=True)  # stable: equal scores stay in entry order
         if topic is not None:  # how to apply for / whom to call about one benefit: that benefit's own entries first
             stated.sort(key=lambda item: item[2].conditions.get("topic") != topic)
-        needing.sort(key=lambda item: -item[0])
+        needing.sort(key=_SCORE, reverse=True)
         if needing and (not stated or (needing[0][1] > 0 and not any(text > 0 for _, text, _ in stated))):
             order = needing + stated  # nothing the person's case allows matches: an entry for a case they did not state
         else:

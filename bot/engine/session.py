@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
+from bot.engine.reply import copied
 from intents.entities import FACTS, Entities
 from knowledge import KnowledgeBase
 
@@ -136,8 +137,8 @@ class DialogueState:
     def said(self, text: str, spoken: str, script: str) -> "DialogueState":
         """The next turn, in which the person said ``text`` in language ``spoken`` and Chinese script ``script``
         (one copy of the state)."""
-        return dataclasses.replace(self, turn=self.turn + 1, spoken=spoken, script=script,
-                                   transcript=self._transcript("person", text))
+        return copied(self, turn=self.turn + 1, spoken=spoken, script=script,
+                      transcript=self._transcript("person", text))
 
     def told(self, entities: Entities) -> "DialogueState":
         """Facts said in the first person become the person's, replacing what they said before."""
@@ -146,7 +147,7 @@ class DialogueState:
         return dataclasses.replace(self, person=self.person.stated(entities, self.turn))
 
     def on_topic(self, topic: Topic | None) -> "DialogueState":
-        return dataclasses.replace(self, topic=topic)
+        return copied(self, topic=topic)
 
     def effective(self, case: Facts) -> Entities:
         """The facts an answer uses: the case's over the person's, newest first; of a degree and a
@@ -172,7 +173,7 @@ class DialogueState:
         return {name: value for name, value in values.items() if turns.get(name, self.turn) < self.turn}
 
     def heard(self, who: str, text: str) -> "DialogueState":
-        return dataclasses.replace(self, transcript=self._transcript(who, text))
+        return copied(self, transcript=self._transcript(who, text))
 
     def _transcript(self, who: str, text: str) -> tuple[tuple[str, str], ...]:
         return (*self.transcript, (who, text[:300]))[-TRANSCRIPT_LINES:]
