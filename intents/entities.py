@@ -109,7 +109,7 @@ DALIAN = re.compile(r"大连|(?<![a-z0-9])dalian(?![a-z0-9])")
 _FROM_BEFORE = re.compile(r"(?:\bfrom|\bleaving|\bleft|从|来自|離開|离开)\s*(?:the\s+city\s+of\s+)?$")
 _FROM_AFTER = re.compile(r"^\s*(?:市)?(?:调|搬|迁|过|回)?(?:过)?来(?!说)")
 # Another place compared with Dalian ("沈阳的人才政策和大连比哪个好") is still another city's policy asked about.
-_COMPARED = re.compile(r"比(?!较|如|例)|哪个好|哪里好|哪个更|\bcompared?\b|\bcomparison\b|\bvs\.?\b|\bversus\b|\bbetter than\b")
+_COMPARED = re.compile(r"比(?!较|如|例)|犹豫|之间|哪个好|哪里好|哪个更|\bcompared?\b|\bcomparison\b|\bvs\.?\b|\bversus\b|\bbetter than\b")
 # First person: the message says something about the asker, not only about a case.
 _SELF = re.compile(r"我(?!想问|想知道|想了解|想咨询|问一?下|咨询|请问)|本人|\bi'?m\b|\bi am\b|\bi have\b|\bi've\b|\bmy\b|"
                    r"\bwe\b|\bour\b|\bme\b")

@@ -103,6 +103,7 @@ def _needs_latin(items: list[tuple[object, object]]) -> bool:
 @pytest.mark.parametrize("text, place", [
     ("北京的人才政策怎么样", "北京"),
     ("沈阳的人才政策和大连比哪个好", "沈阳"),  # compared with Dalian: still the other city's policy
+    ("沈阳的租房补贴多少？我在沈阳和大连之间犹豫", "沈阳"),
     ("we are moving from beijing. can my child choose a school?", None),  # where the person comes from
     ("我从上海调来的博士，能拿安家费吗", None),
     ("深圳过来的硕士有住房补贴吗", None),
