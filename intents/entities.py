@@ -104,6 +104,12 @@ OTHER_PLACES: tuple[str, ...] = (
     r"\bhong kong\b", r"\bmacau\b", r"\bsingapore\b", r"\bdongguan\b", r"\bhefei\b", r"\bjinan\b",
 )
 DALIAN = re.compile(r"大连|(?<![a-z0-9])dalian(?![a-z0-9])")
+# A place named as where the person comes from ("we are moving from Beijing", "从上海调来的博士") is not the place
+# the question is about: the question is Dalian's.
+_FROM_BEFORE = re.compile(r"(?:\bfrom|\bleaving|\bleft|从|来自|離開|离开)\s*(?:the\s+city\s+of\s+)?$")
+_FROM_AFTER = re.compile(r"^\s*(?:市)?(?:调|搬|迁|过|回)?(?:过)?来(?!说)")
+# Another place compared with Dalian ("沈阳的人才政策和大连比哪个好") is still another city's policy asked about.
+_COMPARED = re.compile(r"比(?!较|如|例)|犹豫|之间|哪个好|哪里好|哪个更|\bcompared?\b|\bcomparison\b|\bvs\.?\b|\bversus\b|\bbetter than\b")
 # First person: the message says something about the asker, not only about a case.
 _SELF = re.compile(r"我(?!想问|想知道|想了解|想咨询|问一?下|咨询|请问)|本人|\bi'?m\b|\bi am\b|\bi have\b|\bi've\b|\bmy\b|"
                    r"\bwe\b|\bour\b|\bme\b")
@@ -278,9 +284,9 @@ def extract_entities(text: str, occupations: Iterable[str] = (), today: date | N
     for match in _FOREIGN_RE.read(latin).finditer(text):
         spans.append(match.span())
         foreign = True
-    other = _OTHER_PLACE_RE.read(latin).search(text)
+    other = _other_place(text, latin)
     dalian = _spanned(DALIAN, text, spans)
-    other_place = other.group(0) if other and not dalian else None
+    other_place = other.group(0) if other and (not dalian or _COMPARED.search(text)) else None
     if other_place and other:
         spans.append(other.span())
     occupation = None
@@ -300,6 +306,14 @@ def extract_entities(text: str, occupations: Iterable[str] = (), today: date | N
         nationality=nationality, age=age, graduation_year=graduation_year, double_first_class=double_first_class,
         dalian=dalian, about_self=bool(_SELF.search(text)),
     )
+
+
+def _other_place(text: str, latin: bool) -> re.Match[str] | None:
+    """The first other place named that is not only where the person comes from."""
+    for match in _OTHER_PLACE_RE.read(latin).finditer(text):
+        if not (_FROM_BEFORE.search(text, 0, match.start()) or _FROM_AFTER.match(text[match.end():match.end() + 6])):
+            return match
+    return None
 
 
 def _spanned(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> bool:

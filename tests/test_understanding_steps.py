@@ -100,6 +100,19 @@ def _needs_latin(items: list[tuple[object, object]]) -> bool:
     return False
 
 
+@pytest.mark.parametrize("text, place", [
+    ("北京的人才政策怎么样", "北京"),
+    ("沈阳的人才政策和大连比哪个好", "沈阳"),  # compared with Dalian: still the other city's policy
+    ("沈阳的租房补贴多少？我在沈阳和大连之间犹豫", "沈阳"),
+    ("we are moving from beijing. can my child choose a school?", None),  # where the person comes from
+    ("我从上海调来的博士，能拿安家费吗", None),
+    ("深圳过来的硕士有住房补贴吗", None),
+    ("上海人在大连比较关心什么补贴", None),
+])
+def test_a_place_one_comes_from_is_not_the_place_asked_about(text: str, place: str | None) -> None:
+    assert extract_entities(text).other_place == place
+
+
 def test_english_entity_words_need_a_latin_letter() -> None:
     """A message without Latin letters or digits is read with the Chinese patterns alone (``entities.Words``):
     right only while every pattern without a Chinese character needs a Latin letter or digit to match."""
