@@ -114,7 +114,7 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(update.effective_message.text or "")
 
 
-def _echo_bot(base_url: str) -> Application:
+def echo_bot(base_url: str) -> Application:
     """A bare python-telegram-bot echo bot with the same concurrency and pool as the talent bot."""
     app = (ApplicationBuilder().token(TOKEN).base_url(base_url).connection_pool_size(CONNECTIONS)
            .pool_timeout(10.0).concurrent_updates(CONCURRENT_UPDATES).build())
@@ -172,7 +172,7 @@ async def _bench(chats: int, messages: int, delay_ms: float, db: Path, rounds: i
     echoes, talents = [], []
     try:
         for _ in range(rounds):  # in turn, so that both see the same load of a shared machine
-            echoes.append(await _measure(_echo_bot(base_url), go_out, results_in))
+            echoes.append(await _measure(echo_bot(base_url), go_out, results_in))
             talents.append(await _measure(build_application(settings, assistant), go_out, results_in))
     finally:
         go_out.send("stop")
