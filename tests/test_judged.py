@@ -27,7 +27,7 @@ FIXTURE = [
     {"q": "本地高端人才每月有津贴吗", "intent": "settlement_allowance", "expect": ["2000"], "facts": ["F-89"]},
 ]
 LEGACY_SEED = (SEED_DIR / "entries.yaml").is_file()
-FLOOR = 0.87  # reached 0.899 on 2026-11-30 (0.884 on 2026-11-29, 0.818 before the ranking and content work); the target is judged.TARGET
+FLOOR = 0.89  # reached 0.902 on 2026-11-30 (0.884 on 2026-11-29, 0.818 before the ranking and content work); target judged.TARGET
 
 
 def questions() -> list[dict]:
