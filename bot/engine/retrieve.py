@@ -226,7 +226,9 @@ class _Index:
         # the idf counts distinct texts, not entries: entries that read alike say no more about a term than one
         # does, and the same knowledge base copied 20 times scores as the original (BM25's smoothing would not)
         total = len(per_document)
-        idf = {term: math.log(1 + (total - n + 0.5) / (n + 0.5)) for term, n in hits.items()}
+        # one float per number of texts, shared by its terms (most terms are in one text: a float each was 1 MiB)
+        by_count = {n: math.log(1 + (total - n + 0.5) / (n + 0.5)) for n in set(hits.values())}
+        idf = {term: by_count[n] for term, n in hits.items()}
         layout.texts.clear()  # read
         # a term's BM25 share of a document's score, computed here once rather than at every question
         gains = {term: (array("i", [document for document, _ in found]),
