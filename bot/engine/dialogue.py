@@ -143,7 +143,7 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
     if ellipsis is not None and subject and topic.text:
         # learned (bot.engine.followups): a message that reads like a benefit's question without the benefit's
         # words leans on the topic when read after the topic's question it is the topic's ("已经买房了还能领吗")
-        elliptical = _elliptical(reading, state, case, rank, limits, ellipsis)
+        elliptical = _elliptical(reading, state, case, rank, limits, ellipsis, process_asked)
         if elliptical is not None:
             return elliptical
     own_topic = _own_topic(ranking, policy_intents, limits)
@@ -157,7 +157,7 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
         return Resolution("attribute", swap_to_front(ranking, subject), case,
                           _answer(subject, confidence, "about the previous topic", ranking), subject,
                           without_leaning(reading.core))
-    process = _process_intent(reading, ranking)
+    process = _process_intent(reading, ranking, process_asked)
     if process is not None and subject:
         named = named_topic(ranking, policy_intents)
         about = named or subject
@@ -194,10 +194,10 @@ def _again(topic: Topic, reading: Reading) -> str | None:
 
 
 def _elliptical(reading: Reading, state: DialogueState, case: Facts, rank: Ranker, limits: Thresholds,
-                ellipsis: Callable[[str], float]) -> Resolution | None:
+                ellipsis: Callable[[str], float], process_asked: bool) -> Resolution | None:
     """The topic, for a short message the learned reading rates as leaning on it and the joint reading allows."""
     ranking = reading.ranking
-    if weight(reading.core) > ELLIPTICAL_WEIGHT or asks_for_contacts(reading.core) or asks_process(reading.core) or \
+    if weight(reading.core) > ELLIPTICAL_WEIGHT or asks_for_contacts(reading.core) or process_asked or \
             (ranking[0].intent in PROCESS_INTENTS and ranking[0].confidence >= PROCESS_FIRM):
         return None  # how to apply, whom to call: the process intents answer those about the topic
     if ellipsis(reading.core) < ELLIPTICAL:
@@ -209,15 +209,17 @@ def _corrected_to(reading: Reading, subject: str | None, policy_intents: frozens
                   rank: Ranker) -> tuple[str, float, str] | None:
     """"不是，我是问购房的", "sorry, I meant the rent subsidy", "不是住房补贴，是购房补贴": the benefit a correction
     names instead of the topic, its probability and the words that name it."""
+    if not subject:
+        return None
     meant = meant_instead(reading.core)
     if meant is not None:
         ranking = rank(meant)  # what the message says was not meant must not count
-    elif subject and is_correction(reading.core):
+    elif is_correction(reading.core):
         ranking, meant = reading.ranking, without_correction(reading.core)
     else:
         return None
-    best = next((p for p in ranking if p.intent in policy_intents and p.intent not in PROCESS_INTENTS), None)
-    if not subject or best is None or best.intent == subject or best.confidence < limits.answer:
+    best = _first_benefit(ranking, policy_intents)
+    if best is None or best.intent == subject or best.confidence < limits.answer:
         return None  # the benefit meant must be named as clearly as one the assistant answers
     return best.intent, best.confidence, meant
 
@@ -227,7 +229,7 @@ def _leaning_to(reading: Reading, ranking: list[Prediction], subject: str | None
     """"那买房呢", "what about renting?": a follow-up that names another benefit, even without confidence."""
     if not is_followup_question(reading.core):
         return None
-    best = next((p for p in ranking if p.intent in policy_intents and p.intent not in PROCESS_INTENTS), None)
+    best = _first_benefit(ranking, policy_intents)
     if best is None or best.intent == subject or best.confidence < LEAN_FLOOR:
         return None
     return best.intent
@@ -289,23 +291,26 @@ def _own_topic(ranking: list[Prediction], policy_intents: frozenset[str], limits
     return None
 
 
-def _process_intent(reading: Reading, ranking: list[Prediction]) -> str | None:
+def _process_intent(reading: Reading, ranking: list[Prediction], process_asked: bool) -> str | None:
     """How to apply or whom to call, asked without a benefit of its own."""
     if ranking[0].intent in PROCESS_INTENTS:
         return ranking[0].intent
     if asks_for_contacts(reading.core):
         return "service_contacts"
-    if asks_process(reading.core):
+    if process_asked:
         return "application_process"
     return None
 
 
 def named_topic(ranking: Sequence[Prediction], policy_intents: frozenset[str]) -> str | None:
     """The benefit a process question names itself, if one has a fair share of the probability."""
-    for prediction in ranking:
-        if prediction.intent in policy_intents and prediction.intent not in PROCESS_INTENTS:
-            return prediction.intent if prediction.confidence >= TOPIC_SHARE else None
-    return None
+    best = _first_benefit(ranking, policy_intents)
+    return best.intent if best is not None and best.confidence >= TOPIC_SHARE else None
+
+
+def _first_benefit(ranking: Sequence[Prediction], policy_intents: frozenset[str]) -> Prediction | None:
+    """The most likely benefit in ``ranking``: a policy intent other than how to apply and whom to call."""
+    return next((p for p in ranking if p.intent in policy_intents and p.intent not in PROCESS_INTENTS), None)
 
 
 def _answer(intent: str, confidence: float, reason: str, ranking: Sequence[Prediction]) -> Decision:
