@@ -29,7 +29,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import AbstractSet, Callable, Iterable
+from typing import AbstractSet, Callable, Iterable, cast
 
 from intents.entities import Entities
 from intents.segment import Segmenter
@@ -182,6 +182,12 @@ class _Reading:
         return cls(kinds, kinds | _tier_amount(entry), entry.id.endswith("-general"), set(entry.conditions) == {"topic"})
 
 
+_Row = tuple[int, Entry, bool, frozenset[str], bool, bool, frozenset[str], str, tuple[float, float, Entry]]
+"""One entry as the ranking reads it: its position, the entry, whether it has conditions, the kinds of answer it
+gives, whether it is general, whether its one condition is its benefit, what it gives (:class:`_Reading`), its id,
+and its score when the question's words do not match it and it has no conditions (0; 0.01 for a general entry)."""
+
+
 @dataclass
 class _Index:
     """BM25F postings of one intent's entries (the postings are those of its documents, see :class:`_Layout`)."""
@@ -193,14 +199,18 @@ class _Index:
     idf: dict[str, float]
     layout: "_Layout"
     readings: list[_Reading]  # per entry position
-    unmatched: list[tuple[float, float, Entry]] = dataclasses.field(default_factory=list)
-    """Per entry position, an entry without conditions as the ranking scores it when the question's words do not
-    match it (text score 0; 0.01 for a general entry): the same for every question, made once."""
+    rows: tuple[list[_Row], list[_Row]] = dataclasses.field(default_factory=lambda: ([], []))
+    """What the ranking reads of each entry, as one tuple per entry (see :data:`_Row`): of every entry, and of
+    the first entry of each kind (:meth:`_Layout.scanned`); made once, read at every question."""
 
     def __post_init__(self) -> None:
-        if not self.unmatched:
-            self.unmatched = [(0.01 if reading.general else 0.0, 0.0, entry)
-                              for entry, reading in zip(self.entries, self.readings)]
+        if not self.rows[0]:
+            def rows(every: bool) -> list[_Row]:
+                return [(position, entry, bool(entry.conditions), reading.kinds, reading.general, reading.topic_only,
+                         reading.gives, entry.id, (0.01 if reading.general else 0.0, 0.0, entry))
+                        for position, entry in self.layout.scanned(self.entries, every)
+                        for reading in (self.readings[position],)]
+            self.rows = (rows(True), rows(False))
 
     @classmethod
     def build(cls, entries: list[Entry], fields_of: Callable[[Entry], dict[str, str]],
@@ -396,40 +406,40 @@ class Retriever:
                                                  for position, score in scores.items())
         stated: list[tuple[float, float, Entry]] = []  # (score, text score, entry)
         needing: list[tuple[float, float, Entry]] = []
-        unmatched, readings = index.unmatched, index.readings
-        for position, entry in index.layout.scanned(index.entries, every):
+        penalised = GENERAL_PENALTY if specific else 1.0
+        for position, entry, conditioned, kinds, general, topic_only, gives, entry_id, unmatched in \
+                index.rows[0 if every else 1]:
             found = scores.get(position)
-            if entry.conditions:
+            if conditioned:
                 match = condition_match(entry, entities, topic, core, have)
                 if match is CONTRADICTED:
                     continue
             elif found is None:  # most entries: no condition to match, no word of the question
-                stated.append(unmatched[position])
+                stated.append(unmatched)
                 continue
             else:
                 match = 0
-            reading = readings[position]
             relevance = found / top if found is not None else 0.0
             if relevance:
-                if asked and asked & reading.kinds:
-                    relevance *= 1 + (GRADUATED_BOOST if "graduated" in asked & reading.kinds else KIND_BOOST)
-                if entry.id in asked_so:
+                if asked and asked & kinds:
+                    relevance *= 1 + (GRADUATED_BOOST if "graduated" in asked & kinds else KIND_BOOST)
+                if asked_so and entry_id in asked_so:
                     relevance *= 1 + VARIANT_BOOST
-                if reading.general and specific:
-                    relevance *= GENERAL_PENALTY
+                if general:
+                    relevance *= penalised
             if match is UNSTATED:
-                if topic is None and reading.topic_only and relevance:
+                if topic is None and topic_only and relevance:
                     # a how-to or contacts entry about a benefit: its words (an office's name) may find it
                     relevance *= 1.0 if self.names_office(entry, core) else TOPIC_UNSTATED
                     stated.append((relevance, relevance, entry))
                 else:
                     needing.append((relevance, relevance, entry))
                 continue
-            assert isinstance(match, int)
+            matched = cast(int, match)
             # no condition matched: the score is the text score (relevance * (1 + boost * 0) + 0.05 * 0)
-            score = relevance * (1 + condition_weight(asked, reading.gives, kind_answered) * match) + 0.05 * match \
-                if match else relevance
-            if reading.general:
+            score = relevance * (1 + condition_weight(asked, gives, kind_answered) * matched) + 0.05 * matched \
+                if matched else relevance
+            if general:
                 score += 0.01
             stated.append((score, relevance, entry))
         stated.sort(key=_SCORE, reverse=True)  # stable: equal scores stay in entry order
