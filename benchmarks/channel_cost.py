@@ -38,9 +38,10 @@ from telegram.request import HTTPXRequest, RequestData
 
 from benchmarks.loopback import BOT, TOKEN
 from benchmarks.telegram_bench import ASKED, echo_bot
-from bot.channels.tg.app import build_application, settle_heap, start, stop
+from bot.channels.tg.app import build_application, start, stop
 from bot.channels.tg.desk import Desk, Who
 from bot.channels.tg.wire import JsonRequest
+from bot.engine.heap import settle_heap
 from bot.engine.reply import Reply
 from bot.settings import load_settings
 from bot.staff.training import open_assistant

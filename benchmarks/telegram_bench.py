@@ -49,11 +49,11 @@ from bot.channels.tg.app import (  # noqa: E402
     CONCURRENT_UPDATES,
     CONNECTIONS,
     build_application,
-    settle_heap,
     start,
     stop,
 )
 from bot.cli.bench import QUESTIONS  # noqa: E402
+from bot.engine.heap import settle_heap  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.staff.training import open_assistant  # noqa: E402
 

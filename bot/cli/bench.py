@@ -8,7 +8,8 @@ measured interleaved with it, and the ratio is what to compare between runs.
 
 - answer path: ``Assistant.handle`` per message (read, decide, retrieve,
   compose, log) over a built-in question set with follow-ups, against one
-  plain jieba ``lcut`` of the same message, timed one after the other;
+  plain jieba ``lcut`` of the same message, timed one after the other, in a
+  process settled as the Telegram bot's is (``bot.engine.heap``);
 - start-up: a new process until the first answer is ready, against a process
   that imports jieba and scikit-learn and loads jieba's dictionary;
 - memory: the peak RSS of that serving process after answering the question
@@ -35,6 +36,7 @@ from typing import Any, Callable
 from benchmarks.floors import FLOOR_IMPORT_AND_INIT, FLOOR_WITHOUT_SKLEARN, LcutFloor, process_code, run_process
 from benchmarks.scale import fill_log, scaled_copy
 from bot.engine.assistant import Assistant
+from bot.engine.heap import settle_heap
 from bot.engine.understanding import Understanding
 from bot.settings import Settings, child_environment
 from bot.staff import judged
@@ -97,6 +99,7 @@ def _answer_path(db: Path, rounds: int, floor: LcutFloor) -> dict[str, Any]:
     """Latency of ``handle`` and of the floor, message by message, and what was replied."""
     assistant = Assistant.open(_plain_settings(db))
     assistant.understanding.warm()
+    settle_heap()  # as the Telegram bot does once it is ready
     latencies, floors, replies = [], [], []
     try:
         for round_no in range(rounds):

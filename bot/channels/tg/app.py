@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 from datetime import timedelta
@@ -44,6 +43,7 @@ from bot.channels.tg.post import Post, Schedule
 from bot.channels.tg.webhook import Webhook
 from bot.channels.tg.wire import JsonRequest
 from bot.engine.assistant import Assistant
+from bot.engine.heap import settle_heap
 from bot.settings import Settings
 from bot.staff.training import Outcome, Retrainer, open_assistant
 from knowledge import privacy
@@ -230,14 +230,6 @@ async def start(application: Application, poll_timeout: float = 10.0) -> Intake 
         raise
     await application.start()
     return intake
-
-
-def settle_heap() -> None:
-    """Keep what is loaded by now (the knowledge base, the model, the segmenter's dictionary: millions of
-    objects that live as long as the process) out of the garbage collector's full passes: each full pass
-    walked all of them, about half a second that stalled every chat at random moments."""
-    gc.collect()
-    gc.freeze()
 
 
 async def stop(application: Application, intake: Intake | Webhook) -> None:
