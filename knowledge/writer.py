@@ -15,6 +15,7 @@ through the function the knowledge base gives for it.
 from __future__ import annotations
 
 import atexit
+import functools
 import itertools
 import logging
 import sqlite3
@@ -202,9 +203,34 @@ def _transaction(conn: sqlite3.Connection, statements: Sequence[Statement], unor
 
 
 def _write_gathered(conn: sqlite3.Connection, gathered: dict[str, list[Params]]) -> None:
+    """Each group as few multi-row statements (see :func:`_rows_sql`): SQLite writes a whole statement without
+    the interpreter lock, and this thread asks for the lock back once per statement, not once per row (an
+    answering thread that lets go of the lock for a moment, in a numpy call, is not kept waiting by the
+    writer's rows)."""
     for sql, group in gathered.items():
-        conn.executemany(sql, [values(params) for params in group])
+        done = 0
+        while done < len(group):
+            rows = next(size for size in ROWS_AT_ONCE if size <= len(group) - done)
+            chunk = group[done:done + rows]
+            conn.execute(_rows_sql(sql, rows), [value for params in chunk for value in values(params)])
+            done += rows
     gathered.clear()
+
+
+ROWS_AT_ONCE = (64, 16, 4, 1)
+"""The numbers of rows a statement may write at once (few distinct statements for SQLite's cache; 64 rows of
+the widest statement bind 832 values, under every SQLite's limit of 999)."""
+
+
+@functools.lru_cache(maxsize=64)
+def _rows_sql(sql: str, rows: int) -> str:
+    """``sql`` (an insert of one ``values (...)`` row, perhaps with an upsert clause after it) for ``rows`` rows.
+    SQLite inserts them in their order, so a later row's upsert updates an earlier one's: last wins."""
+    if rows == 1:
+        return sql
+    start = sql.lower().index("values (") + len("values ")
+    end = sql.index(")", start) + 1
+    return sql[:start] + ", ".join([sql[start:end]] * rows) + sql[end:]
 
 
 def values(params: Params) -> Sequence[object]:

@@ -3,6 +3,7 @@ dialogue states in memory and on disk, and statistics from hourly tallies equal 
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import statistics
@@ -72,6 +73,27 @@ def test_dialogue_state_is_kept_in_memory_and_written_behind(tmp_path: Path) -> 
         assert kb.load_session("s1", max_age_minutes=30) == {"lang": "en", "context": {"intent": "housing_purchase"}}
         kb.forget_user("s1")
         assert kb.load_session("s1") == {}
+
+
+def test_a_batch_of_many_rows_is_written_whole_and_the_last_state_of_a_session_wins(tmp_path: Path) -> None:
+    """The writer writes a batch's rows several at a time: every row arrives, in order, and of the states saved
+    for one session in one batch the last is the one stored."""
+    path = tmp_path / "kb.sqlite"
+    kb = KnowledgeBase.open(path)
+    kb.writer.flush()
+    ids = []
+    for n in range(203):  # more rows than one statement writes, and a remainder of each size
+        ids.append(kb.log_query(record(f"question {n}"), "fallback" if n % 3 == 0 else None))
+        kb.save_session(f"s{n % 4}", {"turn": n})
+    kb.close()
+    with sqlite3.connect(path) as conn:
+        texts = [row[0] for row in conn.execute("select text from queries order by id")]
+        states = dict(conn.execute("select id, state from sessions"))
+        reviews = [row[0] for row in conn.execute("select query_id from unanswered order by query_id")]
+    assert texts == [f"question {n}" for n in range(203)]
+    assert reviews == [ids[n] for n in range(0, 203, 3)]
+    assert {key: json.loads(value)["turn"] for key, value in states.items()} == {"s0": 200, "s1": 201, "s2": 202,
+                                                                                 "s3": 199}
 
 
 def test_a_database_in_memory_writes_at_once() -> None:
