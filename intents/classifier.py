@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib import metadata
 from itertools import repeat
-from operator import itemgetter, mul, truediv
+from operator import add, itemgetter, mul, truediv
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Sequence, cast
 
@@ -201,35 +201,37 @@ class CompiledModel:
     followups: CharModel | None = None
     """The learned follow-up reading trained with the classifier (None in a model stored before it was)."""
     _vocabulary: tuple[dict[str, int], dict[str, int]] = field(init=False, repr=False)
-    _bias_row: np.ndarray = field(init=False, repr=False)
+    _bias: list[float] = field(init=False, repr=False)
     _idf: Sequence[float] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         offset = len(self.words)
         object.__setattr__(self, "_vocabulary", ({t: i for i, t in enumerate(self.words)},
                                                  {t: offset + i for i, t in enumerate(self.chars)}))
-        object.__setattr__(self, "_bias_row", self.bias.astype(np.float64))
+        object.__setattr__(self, "_bias", self.bias.tolist())
         object.__setattr__(self, "_idf", _floats(self.idf))
 
     def proba(self, tokens: Sequence[str], text: str) -> list[float]:
         """Class probabilities of one message: the mean over folds of the normalised calibrated sigmoids.
 
-        The message's TF-IDF row is made in plain Python (a few dozen numbers), then scored by one look-up of
-        its columns' rows of weights; the sigmoids and the folds' normalisation are a handful of numpy calls
-        on the 75 scores (half the time of the same arithmetic in Python).
+        The message's TF-IDF row is scored by one look-up of its columns' rows of weights; the rest is
+        plain Python on 75 numbers (a handful of numpy calls in all: on the answer path each costs more
+        than the arithmetic of a row).
         """
         words, chars = self._vocabulary
         columns, values = _tf_idf(((word_grams(tokens), words), (char_grams(text), chars)), self._idf)
-        scores = np.dot(values, self.weights.take(columns, axis=0)) if columns else np.zeros(len(self._bias_row))
-        # twice each fold's probability, 1 + tanh(score + bias), a row per fold
-        doubled = np.tanh(scores + self._bias_row).reshape(self.folds, len(self.classes))
-        doubled += 1.0
-        totals = doubled.sum(axis=1, keepdims=True)
-        if not totals.all():  # a fold that gives every class 0: scikit-learn makes it uniform
-            doubled[totals[:, 0] == 0.0] = 1.0
-            totals = doubled.sum(axis=1, keepdims=True)
-        doubled /= totals
-        return cast(list[float], (doubled.sum(axis=0) / self.folds).tolist())
+        scores = np.dot(values, self.weights.take(columns, axis=0)).tolist() if columns else [0.0] * len(self._bias)
+        # twice each fold's probability, 1 + tanh(score + bias) (the arithmetic in C: map over operators)
+        doubled = list(map(add, repeat(1.0), map(math.tanh, map(add, scores, self._bias))))
+        classes = len(self.classes)
+        result = [0.0] * classes
+        for start in range(0, len(doubled), classes):
+            fold = doubled[start:start + classes]
+            total = sum(fold)
+            if total == 0.0:  # a fold that gives every class 0: scikit-learn makes it uniform
+                fold, total = [1.0] * classes, float(classes)
+            result = list(map(add, result, map(truediv, fold, repeat(total))))
+        return list(map(truediv, result, repeat(self.folds)))
 
     def to_bytes(self, words: Sequence[str]) -> bytes:
         """The arrays as ``.npz`` (no pickle); ``words`` are the segmenter's domain terms."""
