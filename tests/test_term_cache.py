@@ -15,7 +15,7 @@ from knowledge.changes import update_entry
 
 
 def _index(retriever: Retriever) -> tuple[object, ...]:
-    return (sorted((i, sorted((t, [*zip(*g)]) for t, g in x.gains.items())) for i, x in retriever._by_intent.items()),
+    return (sorted((i, sorted((t, x.posting(t)) for t in x.postings)) for i, x in retriever._by_intent.items()),
             sorted((k, sorted(v)) for k, v in retriever._variants.items()), retriever.read())
 
 

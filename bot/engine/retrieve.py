@@ -182,6 +182,9 @@ class _Reading:
         return cls(kinds, kinds | _tier_amount(entry), entry.id.endswith("-general"), set(entry.conditions) == {"topic"})
 
 
+SPAN_BITS = 24  # an intent's postings of one term: up to 16,777,215 documents (its distinct texts)
+SPAN_MASK = (1 << SPAN_BITS) - 1
+
 _Row = tuple[int, Entry, bool, frozenset[str], bool, bool, frozenset[str], str, tuple[float, float, Entry]]
 """One entry as the ranking reads it: its position, the entry, whether it has conditions, the kinds of answer it
 gives, whether it is general, whether its one condition is its benefit, what it gives (:class:`_Reading`), its id,
@@ -193,9 +196,12 @@ class _Index:
     """BM25F postings of one intent's entries (the postings are those of its documents, see :class:`_Layout`)."""
 
     entries: list[Entry]
-    gains: dict[str, tuple[array[int], array[float]]]
-    """term -> its documents and what the term adds to each one's score: two flat arrays, not a tuple per posting
-    (a tenth of the memory; the index is the largest thing a serving process builds after jieba's dictionary)."""
+    postings: dict[str, int]
+    """term -> where its postings are in ``documents`` and ``gains``: their start and count as one int
+    (``start << SPAN_BITS | count``). Two flat arrays for the whole intent, not two arrays per term: the index is
+    the largest thing a serving process builds after jieba's dictionary, and most terms are in one text."""
+    documents: array[int]  # per posting: its document
+    gains: array[float]  # per posting: what the term adds to the document's score
     idf: dict[str, float]
     layout: "_Layout"
     readings: list[_Reading]  # per entry position
@@ -241,20 +247,38 @@ class _Index:
         idf = {term: by_count[n] for term, n in hits.items()}
         layout.texts.clear()  # read
         # a term's BM25 share of a document's score, computed here once rather than at every question
-        gains = {term: (array("i", [document for document, _ in found]),
-                        array("d", [_term_weight(term) * idf[term] * tf * (K1 + 1) / (tf + K1) for _, tf in found]))
-                 for term, found in postings.items()}
-        return cls(entries, gains, idf, layout, [_Reading.of(entry) for entry in entries])
+        where: dict[str, int] = {}
+        documents, gains = array("i"), array("d")
+        for term, found in postings.items():
+            where[term] = len(documents) << SPAN_BITS | len(found)
+            documents.extend([document for document, _ in found])
+            gains.extend([_term_weight(term) * idf[term] * tf * (K1 + 1) / (tf + K1) for _, tf in found])
+        return cls(entries, where, documents, gains, idf, layout, [_Reading.of(entry) for entry in entries])
+
+    def posting(self, term: str) -> list[tuple[int, float]]:
+        """The documents a term is in, with what it adds to each one's score (none for an unknown term)."""
+        packed = self.postings.get(term)
+        if packed is None:
+            return []
+        start = packed >> SPAN_BITS
+        end = start + (packed & SPAN_MASK)
+        return list(zip(self.documents[start:end], self.gains[start:end]))
 
     def scores(self, query: Iterable[str], every: bool = True) -> dict[int, float]:
         """Entry position -> text score (``every``: of every entry; else of the first entry of each kind, see
         :meth:`_Layout.scanned`)."""
         totals = [0.0] * len(self.layout.copies)  # per document (a list: cheaper to add to than a dictionary)
+        documents, gains, postings = self.documents, self.gains, self.postings
         for term in set(query):
-            posting = self.gains.get(term)
-            if posting is not None:
-                for document, gain in zip(*posting):
-                    totals[document] += gain
+            packed = postings.get(term)
+            if packed is not None:
+                start = packed >> SPAN_BITS
+                count = packed & SPAN_MASK
+                if count == 1:  # most terms
+                    totals[documents[start]] += gains[start]
+                else:
+                    for document, gain in zip(documents[start:start + count], gains[start:start + count]):
+                        totals[document] += gain
         return self.layout.per_entry(totals, every)
 
 
