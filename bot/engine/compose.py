@@ -16,12 +16,22 @@ class Composer:
         self.intents = {i.id: i for i in intents}
         self.contacts = {c.id: c for c in contacts}
         self.register = register or Register((), ())
+        # what an entry's answer always shows, made once per entry, language and topic (a reload makes a new
+        # Composer): the contact's lines and the follow-up buttons
+        self._contact_lines: dict[tuple[str | None, str], tuple[str, ...]] = {}
+        self._buttons: dict[tuple[str, str, str | None], tuple[Entry, tuple[Button, ...]]] = {}
 
     def label(self, intent: str, lang: str) -> str:
         known = self.intents.get(intent)
         return known.label.get(lang) if known else intent
 
     def contact_lines(self, contact_id: str | None, lang: str) -> tuple[str, ...]:
+        known = self._contact_lines.get((contact_id, lang))
+        if known is None:
+            known = self._contact_lines[(contact_id, lang)] = self._contact_lines_of(contact_id, lang)
+        return known
+
+    def _contact_lines_of(self, contact_id: str | None, lang: str) -> tuple[str, ...]:
         contact = self.contacts.get(contact_id or "")
         if contact is None:
             return ()
@@ -54,6 +64,14 @@ class Composer:
         )
 
     def followup_buttons(self, entry: Entry, lang: str, topic: str | None) -> tuple[Button, ...]:
+        known = self._buttons.get((entry.id, lang, topic))
+        if known is not None and (known[0] is entry or known[0] == entry):
+            return known[1]
+        buttons = self._followup_buttons(entry, lang, topic)
+        self._buttons[(entry.id, lang, topic)] = (entry, buttons)
+        return buttons
+
+    def _followup_buttons(self, entry: Entry, lang: str, topic: str | None) -> tuple[Button, ...]:
         kind = self.intents.get(entry.intent)
         if kind is None or kind.kind != "policy":
             return ()
