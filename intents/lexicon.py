@@ -131,9 +131,13 @@ def asks_process(text: str) -> bool:
     return bool(_PROCESS_ASK.search(text))
 
 
+_LEAD = r"(?:(?:哦|噢|喔|啊|呃|嗯|额|哎|唉|等下|等等|等一下|不好意思|抱歉|对不起|oh|oops|wait|sorry|no)[，,。.!！~～\s]*)*"
+"""Interjections and apologies before a correction ("哦不是买房", "不好意思说错了", "oops, I meant")."""
 _CORRECTION = re.compile(
-    r"^(?:不是|不对|错了|说错了|搞错了|我说错了|我搞错了)(?:[，,。.!！;；\s]|我|$)|"
-    r"^(?:其实)?我(?:是|其实是)?(?:想)?(?:问的?是|问|说的是|指的是|的意思是)|我(?:想)?问的(?:是|其实是)|"
+    rf"^{_LEAD}(?:不是|不对|错了|说错了|搞错了|记错了|写错了|打错了|弄错了|说反了|更正一下|更正|我说错了|我搞错了|我记错了|"
+    r"我写错了|我打错了)(?:[，,。.!！;；\s]|我|$)|"
+    rf"^{_LEAD}(?:其实)?(?:我(?:是|其实是)?(?:想)?(?:问的?是|问|说的是|指的是|的意思是)|问的是|说的是|指的是|意思是)|"
+    r"我(?:想)?问的(?:是|其实是)|"
     r"\b(?:i meant|i mean|i was asking about|i was asking for|i am asking about|i'm asking about|i asked about)\b")
 
 
@@ -142,19 +146,35 @@ def is_correction(text: str) -> bool:
     return bool(_CORRECTION.search(text))
 
 
-_NOT_THIS_BUT = re.compile(r"^(?:不是|并不是|不)(?P<wrong>[^，,。；;]{1,20}?)[，,\s]*(?:而|我)?(?:是|问的是|说的是|指的是)(?P<meant>.+)$|"
-                           r"^(?:no,?\s*)?not (?:the )?(?P<wrong_en>[^,;]{1,40}?)(?:,\s*(?:but )?|\s+but\s+)(?:i meant |i mean )?"
-                           r"(?:the )?(?P<meant_en>.+)$")
+_NEGATION = r"(?<!是)(?:而不是|并不是|不是|并非|而非)"  # "是不是" asks, it does not correct
+_NOT_THIS_BUT = re.compile(
+    # "不是住房补贴，是购房补贴", "不是学费补助。。租房补贴呢"
+    rf"^{_LEAD}(?:不是|并不是)(?P<wrong>[^，,。；;.!！]{{1,20}}?)[，,\s]*(?:而|我)?(?:是|问的是|说的是|指的是)(?P<meant>.+)$|"
+    rf"^{_LEAD}(?:不是|并不是)(?P<wrong_punct>[^，,。；;.!！]{{1,20}}?)[，,。.；;!！\s]+(?P<meant_punct>.+)$|"
+    # "我说的是租房的，不是买房", "是硕士不是博士"
+    rf"^(?P<meant_first>.+?)[，,\s]*{_NEGATION}(?P<wrong_last>[^，,。；;]{{1,20}})[。.!！~～\s]*$|"
+    # "not the rent subsidy, the purchase subsidy"; "the rent subsidy, not the tuition one"
+    r"^(?:no,?\s*)?not (?:the )?(?P<wrong_en>[^,;]{1,40}?)(?:,\s*(?:but )?|\s+but\s+)(?:i meant |i mean )?"
+    r"(?:the )?(?P<meant_en>.+)$|"
+    r"^(?P<meant_en_first>.+?),\s*(?:and |but )?not (?:the |a |an )?(?P<wrong_en_last>[^,;]{1,40})[.!\s]*$")
+_MEANT = ("meant", "meant_punct", "meant_first", "meant_en", "meant_en_first")
 
 
 def meant_instead(text: str) -> str | None:
-    """"不是住房补贴，是购房补贴" -> "购房补贴", "not the rent subsidy, the purchase subsidy" -> "purchase subsidy":
-    the part that says what was meant, when the message also says what was not."""
+    """"不是住房补贴，是购房补贴" -> "购房补贴", "我说的是租房的，不是买房" -> "租房的", "not the rent subsidy, the
+    purchase subsidy" -> "purchase subsidy": the part that says what was meant (without the words that correct),
+    when the message also says what was not."""
     found = _NOT_THIS_BUT.search(text)
     if found is None:
         return None
-    meant = found.group("meant") or found.group("meant_en")
-    return meant.strip() if meant and _PUNCT_OR_SPACE.sub("", meant) else None
+    meant = next((found.group(name) for name in _MEANT if found.group(name)), None)
+    if meant is None:
+        return None
+    meant = without_correction(meant.strip(" ，,。.!！;；"))
+    inner = _NOT_THIS_BUT.search(meant)  # "不对，我是紧缺人才不是高层次人才": what is left may say what was not, too
+    if inner is not None and inner.group("meant_first"):
+        meant = inner.group("meant_first").strip(" ，,。.!！;；")
+    return meant if _PUNCT_OR_SPACE.sub("", meant) else None
 
 
 def without_correction(text: str) -> str:

@@ -62,6 +62,12 @@ def test_english_question_gets_an_english_answer(assistant: Assistant) -> None:
     (["What is the housing voucher for a PhD?", "Sorry, I meant the monthly rent subsidy"], "rental_housing",
      ("2,500",)),
     (["本科生住房补贴多少", "不是住房补贴，是买房的补贴"], "housing_purchase", ("本科",)),  # what was not meant does not count
+    (["硕士购房补贴多少", "我说的是租房的，不是买房"], "rental_housing", ("1500",)),  # what was not meant, said last
+    (["博士学费补助多少", "搞错了，问的是租房补贴不是学费补助"], "rental_housing", ("2500",)),
+    # a correction of the case: the same benefit, for the case now stated (a tier in the words does not make
+    # the message a question about another benefit)
+    (["领军人才安家费多少", "不对，我是青年才俊，不是领军"], "settlement_allowance", ("30万",)),
+    (["本科生租房补贴每月多少", "抱歉打错了，是硕士"], "rental_housing", ("1500",)),
 ])
 def test_follow_ups_are_read_in_the_context_of_the_previous_turn(assistant: Assistant, turns: list[str],
                                                                  intent: str, must_contain: tuple[str, ...]) -> None:

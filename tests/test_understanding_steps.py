@@ -13,7 +13,7 @@ import pytest
 
 from intents import entities
 from intents.entities import extract_entities
-from intents.lexicon import is_detail_only, strip_filler
+from intents.lexicon import is_correction, is_detail_only, meant_instead, strip_filler
 from intents.normalize import Normalizer, detect_lang, has_words
 from intents.segment import Segmenter
 
@@ -151,6 +151,32 @@ def test_strip_filler(text: str, expected: str) -> None:
 ])
 def test_detail_only(residue: list[str], detail_only: bool) -> None:
     assert is_detail_only(residue) is detail_only
+
+
+@pytest.mark.parametrize("text, meant", [
+    ("不是住房补贴，是购房补贴", "购房补贴"),
+    ("我说的是租房的，不是买房", "租房的"),  # what was not meant, said last
+    ("搞错了，问的是租房补贴不是学费补助", "租房补贴"),
+    ("哦不是买房，我问的是租房补贴", "租房补贴"),  # an interjection before the correction
+    ("不是学费补助。。租房补贴呢", "租房补贴呢"),
+    ("not the rent subsidy, the purchase subsidy", "purchase subsidy"),
+    ("i meant the rent subsidy, not the tuition one", "the rent subsidy"),
+    ("社保是不是要交满6个月", None),  # "是不是" asks
+    ("不知道，是不是要交社保", None),
+    ("what if i am not a phd", None),
+    ("不是本地人可以申请吗", None),
+])
+def test_what_a_correction_says_was_meant(text: str, meant: str | None) -> None:
+    assert meant_instead(text) == meant
+
+
+@pytest.mark.parametrize("text, correction", [
+    ("不对，我是本科", True), ("等下不对，我毕业已经三年了", True), ("不好意思说错了，是硕士", True),
+    ("抱歉打错了，是硕士", True), ("我记错了，单位在瓦房店", True), ("oops, i meant the voucher", True),
+    ("问的是租房补贴", True), ("问题是社保断了怎么办", False), ("不是本地人可以申请吗", False), ("对不起，打扰了", False),
+])
+def test_a_correction_is_recognised_behind_an_apology_or_interjection(text: str, correction: bool) -> None:
+    assert is_correction(text) is correction
 
 
 @pytest.mark.parametrize("text, words", [("🙏🙏", False), ("   ", False), ("<b></b>", True), ("?", False)])

@@ -56,6 +56,7 @@ from intents.lexicon import (
     without_correction,
     without_leaning,
 )
+from intents.normalize import has_words
 from intents.reading import Reading, asks_for_contacts, swap_to_front, weight
 
 PROCESS_INTENTS = frozenset({"application_process", "service_contacts"})
@@ -111,11 +112,15 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
         return Resolution("new", ranking, own)
     if reading.entities.other_place and top.intent == OUT_OF_SCOPE:  # "那沈阳的租房补贴呢": another city's rules
         return _elsewhere(ranking, case, topic.subject)
-    corrected = _corrected_to(reading, subject, policy_intents, limits, rank)
+    corrects = is_correction(reading.core) or meant_instead(reading.core) is not None
+    corrected = _corrected_to(reading, residue, subject, policy_intents, limits, rank) if corrects else None
     if corrected is not None:  # "不是，我是问购房的": the last question again, about the benefit now named
         intent, confidence, meant = corrected
         return Resolution("correction", swap_to_front(ranking, intent), case,
                           _answer(intent, confidence, "corrects the topic", ranking), intent, f"{topic.asked} {meant}")
+    if corrects and reading.entities.as_dict():
+        # "不对，我是紧缺人才不是高层次人才", "搞错了，我是本地培养的": the case corrected, the same question again
+        return _entity_only(reading, state, case, ranking)
     leaning = _leaning_to(reading, ranking, subject, policy_intents)
     if leaning is not None:
         confidence = max(next(p.confidence for p in ranking if p.intent == leaning), limits.answer)
@@ -128,7 +133,8 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
         together = _read_together(reading, state, case, rank, limits, CONTEXT_OVER_OWN)
         if together is not None:
             return together
-    if subject and reading.entities.about_self and not is_question(reading.core) and top.intent not in NO_TOPIC:
+    if subject and reading.entities.about_self and not is_question(reading.core) and \
+            (top.intent not in NO_TOPIC or corrects):
         # "我去年毕业，社保交了四个月": a statement that adds detail continues the previous turn
         intent = topic.intent if topic.intent != OUT_OF_SCOPE else subject
         return Resolution("detail", swap_to_front(ranking, intent), case,
@@ -205,19 +211,22 @@ def _elliptical(reading: Reading, state: DialogueState, case: Facts, rank: Ranke
     return _read_together(reading, state, case, rank, limits, ELLIPTICAL_SHARE)
 
 
-def _corrected_to(reading: Reading, subject: str | None, policy_intents: frozenset[str], limits: Thresholds,
-                  rank: Ranker) -> tuple[str, float, str] | None:
-    """"不是，我是问购房的", "sorry, I meant the rent subsidy", "不是住房补贴，是购房补贴": the benefit a correction
-    names instead of the topic, its probability and the words that name it."""
+def _corrected_to(reading: Reading, residue: str, subject: str | None, policy_intents: frozenset[str],
+                  limits: Thresholds, rank: Ranker) -> tuple[str, float, str] | None:
+    """"不是，我是问购房的", "我说的是租房的，不是买房", "sorry, I meant the rent subsidy": the benefit a correction
+    names instead of the topic, its probability and the words that name it. Read without the case's words
+    (``residue``, when the message names a case): "不对，我是紧缺人才" corrects the case, not the benefit."""
     if not subject:
         return None
-    meant = meant_instead(reading.core)
+    text = residue if reading.entities.as_dict() else reading.core
+    meant = meant_instead(text)
     if meant is not None:
         ranking = rank(meant)  # what the message says was not meant must not count
-    elif is_correction(reading.core):
-        ranking, meant = reading.ranking, without_correction(reading.core)
+    elif text != reading.core:
+        meant = without_correction(text)
+        ranking = rank(meant) if has_words(meant) else []
     else:
-        return None
+        ranking, meant = reading.ranking, without_correction(reading.core)
     best = _first_benefit(ranking, policy_intents)
     if best is None or best.intent == subject or best.confidence < limits.answer:
         return None  # the benefit meant must be named as clearly as one the assistant answers
