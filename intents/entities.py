@@ -187,6 +187,7 @@ _ORIGIN_RE = _compile(ORIGINS)
 _ROLE_RE = _compile(ROLES)
 _NATIONALITY_RE = _compile(NATIONALITIES)
 _FOREIGN_RE = Words.of(FOREIGN)
+_CHINESE_CITIZEN = re.compile(r"中国籍|中国国籍|中国公民|中国护照|\bchinese (?:citizen|national|nationality|passport)\b")
 _OTHER_PLACE_RE = Words.of(OTHER_PLACES)
 
 
@@ -207,9 +208,10 @@ class Entities:
     double_first_class: bool = False
     dalian: bool = False  # Dalian named: "大连呢" after a question about another city
     about_self: bool = False  # said in the first person ("我是硕士"), not only asked about ("硕士租房补贴")
+    denied: tuple[str, ...] = ()  # facts said not to hold ("学校不是双一流", "I'm not a foreigner"): a correction
 
     def __bool__(self) -> bool:
-        return bool(self.as_dict()) or bool(self.other_place) or self.dalian
+        return bool(self.as_dict()) or bool(self.other_place) or self.dalian or bool(self.denied)
 
     def merged_over(self, previous: "Entities") -> "Entities":
         """These entities, with the gaps filled from ``previous`` (what is said now wins)."""
@@ -255,6 +257,23 @@ _EMPTY: dict[str, object] = {f.name: f.default for f in fields(Entities)}
 _NEGATED = re.compile(r"(?:不是|并非|而非|并不是|\bnot(?: an?)?|\bisn'?t(?: an?)?|\bno longer(?: an?)?)\s*$")
 
 
+def negated_at(text: str, start: int) -> bool:
+    """Whether the words just before ``start`` say that what is named there does not hold ("不是双一流")."""
+    return _NEGATED.search(text[max(0, start - 12):start]) is not None
+
+
+def _stated(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> tuple[bool, bool]:
+    """Whether ``pattern`` is named as holding, and whether it is named as not holding ("不是双一流")."""
+    holds = said_not = False
+    for match in pattern.finditer(text):
+        spans.append(match.span())
+        if negated_at(text, match.start()):
+            said_not = True
+        else:
+            holds = True
+    return holds, said_not
+
+
 def _first(table: Table, text: str, spans: list[tuple[int, int]], latin: bool) -> str | None:
     if not table.any.read(latin).search(text):
         return None
@@ -262,7 +281,7 @@ def _first(table: Table, text: str, spans: list[tuple[int, int]], latin: bool) -
     for value, words in table.values:
         for match in words.read(latin).finditer(text):
             spans.append(match.span())
-            if _NEGATED.search(text[max(0, match.start() - 12):match.start()]):
+            if negated_at(text, match.start()):
                 continue
             if best is None or match.start() < best[0]:
                 best = (match.start(), value)
@@ -280,10 +299,16 @@ def extract_entities(text: str, occupations: Iterable[str] = (), today: date | N
         tier = tier or sounds_like("tier", text, spans)
     district = _first(_DISTRICT_RE, text, spans, latin)
     nationality = _first(_NATIONALITY_RE, text, spans, latin)
-    foreign = bool(nationality)
+    foreign, foreign_denied = bool(nationality), False
     for match in _FOREIGN_RE.read(latin).finditer(text):
         spans.append(match.span())
-        foreign = True
+        if negated_at(text, match.start()):
+            foreign_denied = True
+        else:
+            foreign = True
+    for match in _CHINESE_CITIZEN.finditer(text):  # "不对，我是中国籍": not a foreigner
+        spans.append(match.span())
+        foreign_denied = foreign_denied or not negated_at(text, match.start())
     other = _other_place(text, latin)
     dalian = _spanned(DALIAN, text, spans)
     other_place = other.group(0) if other and (not dalian or _COMPARED.search(text)) else None
@@ -300,11 +325,14 @@ def extract_entities(text: str, occupations: Iterable[str] = (), today: date | N
     digits = _DIGIT.search(text) is not None  # an age and a year in figures need one
     age = _age(text, spans) if digits else None
     graduation_year = _graduation_year(text, spans, today, digits)
-    double_first_class = _spanned(DOUBLE_FIRST_CLASS, text, spans)
+    double_first_class, first_class_denied = _stated(DOUBLE_FIRST_CLASS, text, spans)
+    denied = tuple(name for name, said_not in (("foreign", foreign_denied and not foreign),
+                                               ("double_first_class", first_class_denied and not double_first_class))
+                   if said_not)
     return Entities(
         degree, tier, district, occupation, foreign, other_place, tuple(sorted(spans)), origin=origin, role=role,
         nationality=nationality, age=age, graduation_year=graduation_year, double_first_class=double_first_class,
-        dalian=dalian, about_self=bool(_SELF.search(text)),
+        dalian=dalian, about_self=bool(_SELF.search(text)), denied=denied,
     )
 
 

@@ -97,6 +97,12 @@ _FUNCTION_RE = _vocabulary(FOLLOWUP_WORDS)
 _ATTRIBUTE_RE = _vocabulary(FOLLOWUP_WORDS, ATTRIBUTE_WORDS)
 
 
+def attribute_words(text: str) -> str:
+    """The words of ``text`` that ask about a property of a benefit or add detail ("买房的购房券能领多少" -> "的 能 领
+    多少"): what a question asks, without the benefit it names."""
+    return " ".join(_ATTRIBUTE_RE.findall(text))
+
+
 def _leftover(text: str, vocabulary: re.Pattern[str]) -> str:
     return _PUNCT_OR_SPACE.sub("", vocabulary.sub(" ", text))
 
@@ -158,6 +164,15 @@ _NOT_THIS_BUT = re.compile(
     r"(?:the )?(?P<meant_en>.+)$|"
     r"^(?P<meant_en_first>.+?),\s*(?:and |but )?not (?:the |a |an )?(?P<wrong_en_last>[^,;]{1,40})[.!\s]*$")
 _MEANT = ("meant", "meant_punct", "meant_first", "meant_en", "meant_en_first")
+
+
+_WRONG = ("wrong", "wrong_punct", "wrong_last", "wrong_en", "wrong_en_last")
+
+
+def not_meant(text: str) -> str | None:
+    """What a correction says was not meant ("不是住房补贴，是购房补贴" -> "住房补贴"), if it says so."""
+    found = _NOT_THIS_BUT.search(text)
+    return next((found.group(name) for name in _WRONG if found.group(name)), None) if found else None
 
 
 def meant_instead(text: str) -> str | None:

@@ -68,6 +68,10 @@ def test_english_question_gets_an_english_answer(assistant: Assistant) -> None:
     # the message a question about another benefit)
     (["领军人才安家费多少", "不对，我是青年才俊，不是领军"], "settlement_allowance", ("30万",)),
     (["本科生租房补贴每月多少", "抱歉打错了，是硕士"], "rental_housing", ("1500",)),
+    # a fact said not to hold is no longer the case's ("学校不是双一流": the amount without the 10%)
+    (["我是双一流高校的博士，租房补贴每月多少", "不好意思说错了，学校不是双一流"], "rental_housing", ("每月2500元",)),
+    (["What is the rent subsidy for a PhD from a Double First-Class university?",
+      "sorry, my university is not double first-class"], "rental_housing", ("2,500 yuan a month",)),
 ])
 def test_follow_ups_are_read_in_the_context_of_the_previous_turn(assistant: Assistant, turns: list[str],
                                                                  intent: str, must_contain: tuple[str, ...]) -> None:

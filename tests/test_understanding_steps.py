@@ -153,6 +153,20 @@ def test_detail_only(residue: list[str], detail_only: bool) -> None:
     assert is_detail_only(residue) is detail_only
 
 
+@pytest.mark.parametrize("text, denied, kept", [
+    ("学校不是双一流，就是普通一本", ("double_first_class",), {}),
+    ("我不是外籍，是中国籍", ("foreign",), {}),
+    ("i'm not a foreigner", ("foreign",), {}),
+    ("双一流的博士，不是外籍", ("foreign",), {"degree": "phd", "double_first_class": True}),
+    ("不是211，是双一流", (), {"double_first_class": True}),  # named as holding too: not denied
+])
+def test_a_fact_said_not_to_hold_is_denied_not_stated(text: str, denied: tuple[str, ...],
+                                                      kept: dict[str, object]) -> None:
+    found = extract_entities(text)
+    assert found.denied == denied
+    assert found.as_dict() == kept
+
+
 @pytest.mark.parametrize("text, meant", [
     ("不是住房补贴，是购房补贴", "购房补贴"),
     ("我说的是租房的，不是买房", "租房的"),  # what was not meant, said last

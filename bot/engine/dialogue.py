@@ -46,6 +46,7 @@ from intents.entities import without_spans
 from intents.lexicon import (
     asks_combination,
     asks_process,
+    attribute_words,
     is_attribute_only,
     is_correction,
     is_detail_only,
@@ -53,6 +54,7 @@ from intents.lexicon import (
     is_question,
     leans_back,
     meant_instead,
+    not_meant,
     without_correction,
     without_leaning,
 )
@@ -117,10 +119,12 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
     if corrected is not None:  # "不是，我是问购房的": the last question again, about the benefit now named
         intent, confidence, meant = corrected
         return Resolution("correction", swap_to_front(ranking, intent), case,
-                          _answer(intent, confidence, "corrects the topic", ranking), intent, f"{topic.asked} {meant}")
-    if corrects and reading.entities.as_dict():
+                          _answer(intent, confidence, "corrects the topic", ranking), intent,
+                          f"{attribute_words(topic.asked)} {meant}")
+    if corrects and (reading.entities.as_dict() or reading.entities.denied):
         # "不对，我是紧缺人才不是高层次人才", "搞错了，我是本地培养的": the case corrected, the same question again
-        return _entity_only(reading, state, case, ranking)
+        # (searched without the words of the correction and of what no longer holds)
+        return _entity_only(reading, state, case, ranking, f"{topic.asked} {without_correction(residue)}")
     leaning = _leaning_to(reading, ranking, subject, policy_intents)
     if leaning is not None:
         confidence = max(next(p.confidence for p in ranking if p.intent == leaning), limits.answer)
@@ -174,7 +178,8 @@ def resolve(reading: Reading, state: DialogueState, tokens: Tokens, rank: Ranker
     return _in_context(reading, state, case, own, rank, limits)
 
 
-def _entity_only(reading: Reading, state: DialogueState, case: Facts, ranking: list[Prediction]) -> Resolution:
+def _entity_only(reading: Reading, state: DialogueState, case: Facts, ranking: list[Prediction],
+                 query: str | None = None) -> Resolution:
     topic = state.topic
     assert topic is not None
     if reading.entities.other_place:
@@ -184,7 +189,8 @@ def _entity_only(reading: Reading, state: DialogueState, case: Facts, ranking: l
         return Resolution("new", ranking, case)
     confidence = max(topic.confidence, ranking[0].confidence)
     decision = _answer(intent, confidence, "names a case of the previous turn", ranking)
-    return Resolution("entity", swap_to_front(ranking, intent), case, decision, topic.subject, _again(topic, reading))
+    return Resolution("entity", swap_to_front(ranking, intent), case, decision, topic.subject,
+                      query if query is not None and topic.asked else _again(topic, reading))
 
 
 def _elsewhere(ranking: list[Prediction], case: Facts, subject: str | None) -> Resolution:
@@ -218,8 +224,10 @@ def _corrected_to(reading: Reading, residue: str, subject: str | None, policy_in
     (``residue``, when the message names a case): "不对，我是紧缺人才" corrects the case, not the benefit."""
     if not subject:
         return None
-    text = residue if reading.entities.as_dict() else reading.core
+    text = residue if reading.entities else reading.core
     meant = meant_instead(text)
+    if reading.entities.denied and (meant is None or not has_words(not_meant(text) or "")):
+        return None  # "学校不是双一流": what is said not to hold is a fact of the case, not a benefit
     if meant is not None:
         ranking = rank(meant)  # what the message says was not meant must not count
     elif text != reading.core:
@@ -227,6 +235,8 @@ def _corrected_to(reading: Reading, residue: str, subject: str | None, policy_in
         ranking = rank(meant) if has_words(meant) else []
     else:
         ranking, meant = reading.ranking, without_correction(reading.core)
+    if is_detail_only(meant):
+        return None  # "我记错了，单位在瓦房店": only words of a case are left, no benefit
     best = _first_benefit(ranking, policy_intents)
     if best is None or best.intent == subject or best.confidence < limits.answer:
         return None  # the benefit meant must be named as clearly as one the assistant answers

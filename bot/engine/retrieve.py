@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import AbstractSet, Callable, Iterable, cast
 
-from intents.entities import Entities
+from intents.entities import Entities, negated_at
 from intents.segment import Segmenter
 from knowledge.models import Contact, Entry
 
@@ -302,7 +302,8 @@ def condition_match(entry: Entry, entities: Entities, topic: str | None, query: 
         elif key == "double_first_class":
             if not wanted:
                 continue
-            got = True if DOUBLE_FIRST_CLASS.search(query) else None
+            # named in the words of the question, and not as what does not hold ("学校不是双一流")
+            got = True if any(not negated_at(query, m.start()) for m in DOUBLE_FIRST_CLASS.finditer(query)) else None
         else:
             got = have.get(key)
         if got is None:

@@ -52,13 +52,18 @@ class Facts:
     values: Entities = field(default_factory=Entities)
     turns: tuple[tuple[str, int], ...] = ()
 
-    def stated(self, entities: Entities, turn: int) -> "Facts":
-        """These facts with ``entities`` stated at ``turn`` replacing the old values."""
-        named = entities.as_dict()
-        if not named:
+    def stated(self, entities: Entities, turn: int, named: bool = True) -> "Facts":
+        """These facts with ``entities`` stated at ``turn`` replacing the old values, and without those the
+        message says do not hold ("学校不是双一流"); with ``named`` False only the latter."""
+        values = entities.as_dict() if named else {}
+        denied = [name for name in entities.denied if getattr(self.values, name)]
+        if not values and not denied:
             return self
-        turns = {**dict(self.turns), **{name: turn for name in named}}
-        return Facts(entities.facts_over(self.values), tuple(sorted(turns.items())))
+        turns = {**dict(self.turns), **{name: turn for name in values}}
+        kept = entities.facts_over(self.values) if values else self.values
+        for name in denied:
+            turns.pop(name, None)
+        return Facts(kept.without(*denied) if denied else kept, tuple(sorted(turns.items())))
 
     def to_dict(self) -> dict[str, Any]:
         return {"values": self.values.as_dict(), "turns": dict(self.turns)}
@@ -141,10 +146,12 @@ class DialogueState:
                       transcript=self._transcript("person", text))
 
     def told(self, entities: Entities) -> "DialogueState":
-        """Facts said in the first person become the person's, replacing what they said before."""
-        if not entities.about_self:
+        """Facts said in the first person become the person's, replacing what they said before; a fact said not
+        to hold ("学校不是双一流") is no longer the person's, however it is said."""
+        if not entities.about_self and not entities.denied:
             return self
-        return dataclasses.replace(self, person=self.person.stated(entities, self.turn))
+        person = self.person.stated(entities, self.turn, named=entities.about_self)
+        return self if person is self.person else dataclasses.replace(self, person=person)
 
     def on_topic(self, topic: Topic | None) -> "DialogueState":
         return copied(self, topic=topic)
