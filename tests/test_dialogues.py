@@ -27,7 +27,7 @@ DIALOGUES = Path(__file__).parent / "data" / "dialogues.yaml"
 OUTCOME_OF = {"human_agent": "handoff", "greeting": "smalltalk", "thanks": "smalltalk", "goodbye": "smalltalk",
               "bot_capabilities": "smalltalk", "out_of_scope": "fallback"}
 INTENT_FLOOR = 0.95  # measured 0.974 on 2026-11-30 (0.954 with the follow-up resolver of issue 11)
-EXPECTED_FLOOR = 0.91  # measured 0.940 on 2026-11-30 (0.901 with the follow-up resolver of issue 11)
+EXPECTED_FLOOR = 0.93  # measured 0.947 on 2026-11-30, third session (0.940 before its corrections; 0.901 with issue 11)
 STANDALONE_FLOOR = 0.95  # same intent and outcome as alone: measured 56/57 (58/58 before issue 11)
 
 
