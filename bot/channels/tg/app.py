@@ -99,9 +99,10 @@ def _add_jobs(application: Application, settings: Settings) -> None:
 
 
 async def _deliver_waiting(context: TalentContext) -> None:
-    """Start an outbox pass in the background (the job returns at once, so runs never pile up)."""
+    """Start an outbox pass in the background (the job returns at once, so runs never pile up); not while the
+    application stops (a job may still fire then: what waits stays in the outbox for the next start)."""
     courier = context.services.courier
-    if courier is not None and not courier.busy:
+    if courier is not None and not courier.busy and context.application.running:
         context.application.create_task(courier.run_once(context.bot), name="talentbot:courier")
 
 
