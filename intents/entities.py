@@ -50,7 +50,8 @@ ORIGINS: dict[str, tuple[str, ...]] = {
                    r"\bbrought in from\b", r"\bmoving to dalian\b", r"\brelocat\w*"),
 }
 ROLES: dict[str, tuple[str, ...]] = {
-    "employer": (r"我们(?:公司|单位|企业|学校|医院)", r"我司", r"本公司", r"用人单位", r"作为企业", r"企业hr", r"\bhr\b",
+    "employer": (r"我们(?:这家|这个|的)?(?:小微|中小|民营|国有|私营|科技|创业)?(?:公司|单位|企业|学校|医院)",
+                 r"我司", r"本公司", r"用人单位", r"作为企业", r"企业hr", r"\bhr\b",
                  r"\bour (?:company|firm|employer|organi[sz]ation|university|hospital)\b", r"\bwe are (?:a|an) (?:company|firm|employer)\b",
                  r"\bas an employer\b", r"\bhire\b", r"\bhiring\b"),
     "individual": (r"我个人", r"以个人(?:名义|身份)", r"个人申请", r"\bas an individual\b", r"\bmyself\b", r"\bself[- ]employed\b",

@@ -77,6 +77,8 @@ def test_segmenter_survives_pickling_with_its_terms() -> None:
     ("说是可以申请", {}),  # sounds like 硕士 but shares no character: no typo
     ("本可以早点申请", {}),
     ("博士后有什么资助", {}),
+    ("是以我们小微企业的名义贷", {"role": "employer"}),  # the company a person speaks for, with a word for its kind
+    ("我们想去大医院看病", {}),
 ])
 def test_entities(text: str, expected: dict[str, object]) -> None:
     assert extract_entities(text).as_dict() == expected
