@@ -300,16 +300,9 @@ def extract_entities(text: str, occupations: Iterable[str] = (), today: date | N
         tier = tier or sounds_like("tier", text, spans)
     district = _first(_DISTRICT_RE, text, spans, latin)
     nationality = _first(_NATIONALITY_RE, text, spans, latin)
-    foreign, foreign_denied = bool(nationality), False
-    for match in _FOREIGN_RE.read(latin).finditer(text):
-        spans.append(match.span())
-        if negated_at(text, match.start()):
-            foreign_denied = True
-        else:
-            foreign = True
-    for match in _CHINESE_CITIZEN.finditer(text):  # "不对，我是中国籍": not a foreigner
-        spans.append(match.span())
-        foreign_denied = foreign_denied or not negated_at(text, match.start())
+    named_foreign, foreign_denied = _stated(_FOREIGN_RE.read(latin), text, spans)
+    chinese, _ = _stated(_CHINESE_CITIZEN, text, spans)  # "不对，我是中国籍": not a foreigner
+    foreign, foreign_denied = bool(nationality) or named_foreign, foreign_denied or chinese
     other = _other_place(text, latin)
     dalian = _spanned(DALIAN, text, spans)
     other_place = other.group(0) if other and (not dalian or _COMPARED.search(text)) else None

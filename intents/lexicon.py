@@ -164,8 +164,6 @@ _NOT_THIS_BUT = re.compile(
     r"(?:the )?(?P<meant_en>.+)$|"
     r"^(?P<meant_en_first>.+?),\s*(?:and |but )?not (?:the |a |an )?(?P<wrong_en_last>[^,;]{1,40})[.!\s]*$")
 _MEANT = ("meant", "meant_punct", "meant_first", "meant_en", "meant_en_first")
-
-
 _WRONG = ("wrong", "wrong_punct", "wrong_last", "wrong_en", "wrong_en_last")
 
 
