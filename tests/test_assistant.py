@@ -49,6 +49,7 @@ def test_english_question_gets_an_english_answer(assistant: Assistant) -> None:
     (["人才子女入学有什么政策", "托儿所也算吗"], "children_education", ("幼儿园",)),
     (["高端人才安家费多少", "能和住房补贴一起领吗"], "settlement_allowance", ()),
     (["博士租房补贴多少", "要交几个月社保"], "rental_housing", ("6个月",)),
+    (["硕士租房补贴每月多少", "那要交几个月社保才能开始发？"], "rental_housing", ("6个月",)),  # when it starts: the benefit's
     (["硕士住房补贴多少", "已经买房了还能领吗"], "rental_housing", ()),  # the learned reading: words point elsewhere
     (["我是硕士，买房有补贴吗", "说错了，我是本科"], "housing_purchase", ("本科毕业生现在买房",)),  # the same entry, for a bachelor
     # where the money goes, when it starts: properties of the benefit; how and by when to apply: the process, about it
